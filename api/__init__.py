@@ -1,0 +1,1 @@
+"""Wenming (文明): content and scheduling back end for the New Era Civilization Practice Centres."""

@@ -1,0 +1,1 @@
+"""Domain rules with no HTTP or GraphQL in them."""

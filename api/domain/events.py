@@ -1,0 +1,103 @@
+"""Writing lectures and activities: the rules an event must meet, and its occurrences."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from api.domain import occurrences, validation
+from api.domain.clock import local
+from api.domain.errors import DomainError
+from api.domain.recurrence import is_instance, parse_exdates, parse_rule
+from api.models.events import Event, EventKind, EventLecturer, EventOverride
+from api.models.people import Person
+from api.models.sites import Venue
+
+
+def _check_times(starts_at: datetime, ends_at: datetime, all_day: bool) -> None:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise DomainError("startsAt and endsAt must carry a UTC offset, e.g. +08:00", field="startsAt", code="NO_OFFSET")
+    if ends_at <= starts_at:
+        raise DomainError(
+            f"endsAt ({local(ends_at).isoformat()}) must be after startsAt ({local(starts_at).isoformat()})",
+            field="endsAt",
+            code="END_BEFORE_START",
+        )
+    if all_day and (local(starts_at).time() != datetime.min.time() or local(ends_at).time() != datetime.min.time()):
+        raise DomainError("an all-day event starts and ends at local midnight", field="startsAt", code="NOT_A_DATE")
+
+
+async def create_event(
+    *,
+    kind: EventKind,
+    title: str,
+    platform_id: int,
+    site_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    all_day: bool = False,
+    rrule: str | None = None,
+    exdates: Sequence[str] = (),
+    lecturer_ids: Sequence[int] = (),
+    venue_id: int | None = None,
+    **fields,
+) -> Event:
+    title = validation.text(title, "title", max_length=120)
+    if "summary" in fields:
+        fields["summary"] = validation.text(fields["summary"], "summary", max_length=300, required=False)
+    _check_times(starts_at, ends_at, all_day)
+    if rrule:
+        parse_rule(rrule, starts_at, all_day)
+    parse_exdates(exdates, all_day)
+    if kind != EventKind.LECTURE and (lecturer_ids or fields.get("format")):
+        raise DomainError("only lectures have lecturers and a format", field="lecturerIds", code="NOT_A_LECTURE")
+    if venue_id is not None and not await Venue.filter(id=venue_id, site_id=site_id).exists():
+        raise DomainError(f"venue {venue_id} does not belong to site {site_id}", field="venueId", code="BAD_VENUE")
+    if lecturer_ids:
+        found = set(await Person.filter(id__in=list(lecturer_ids), is_lecturer=True).values_list("id", flat=True))
+        if missing := [i for i in lecturer_ids if i not in found]:
+            raise DomainError(f"people {missing} are not lecturers", field="lecturerIds", code="NOT_FOUND")
+    async with in_transaction():
+        event = await Event.create(
+            kind=kind, title=title, platform_id=platform_id, site_id=site_id, venue_id=venue_id,
+            starts_at=starts_at, ends_at=ends_at, all_day=all_day, rrule=rrule or None,
+            exdates=list(exdates), **fields,
+        )
+        await EventLecturer.bulk_create(
+            [EventLecturer(event_id=event.id, person_id=pid, position=i) for i, pid in enumerate(lecturer_ids)]
+        )
+        await occurrences.refresh([event])
+    return event
+
+
+async def change_occurrence(
+    event: Event,
+    recurrence_id: datetime,
+    *,
+    cancelled: bool = False,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    title: str | None = None,
+) -> EventOverride:
+    """Move, retitle or cancel one instance of a series (RECURRENCE-ID override)."""
+    if not is_instance(event.rrule, event.starts_at, event.all_day, recurrence_id):
+        raise DomainError(
+            f"{local(recurrence_id).isoformat()} is not an occurrence of event {event.id}",
+            field="recurrenceId",
+            code="NOT_AN_OCCURRENCE",
+        )
+    if starts_at or ends_at:
+        start = starts_at or recurrence_id
+        _check_times(start, ends_at or start + (event.ends_at - event.starts_at), event.all_day)
+    async with in_transaction():
+        override, _ = await EventOverride.get_or_create(event_id=event.id, recurrence_id=recurrence_id)
+        override.cancelled, override.starts_at, override.ends_at = cancelled, starts_at, ends_at
+        override.title = title
+        override.version += 1
+        await override.save()
+        event.version += 1
+        await event.save(update_fields=["version", "updated_at"])
+        await occurrences.refresh([event])
+    return override

@@ -1,0 +1,141 @@
+"""Recurring series: validate an RRULE and expand a series into dated instances.
+
+Expansion runs in Asia/Shanghai wall time, so "every Saturday 09:30" stays 09:30 local.
+All-day series expand over local dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+
+from api.domain.clock import SHANGHAI, day_start, local
+from api.domain.errors import DomainError
+
+ALLOWED_FREQUENCIES = {DAILY: "DAILY", WEEKLY: "WEEKLY", MONTHLY: "MONTHLY", YEARLY: "YEARLY"}
+MAX_INSTANCES = 2000  # per series up to the horizon: a daily series for five years fits
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to one instance (an EventOverride, as the expansion sees it)."""
+
+    cancelled: bool = False
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    title: str | None = None
+    venue_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    recurrence_id: datetime  # the start the rule gave it, Asia/Shanghai
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool = False
+    title: str | None = None
+    venue_id: int | None = None
+
+
+def parse_rule(text: str, starts_at: datetime, all_day: bool) -> rrule:
+    """Parse an RRULE (with or without the 'RRULE:' prefix); DomainError says what is wrong."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[6:]
+    if not body or "\n" in body:
+        raise DomainError("rrule must be one RRULE line such as FREQ=WEEKLY;BYDAY=SA", field="rrule", code="BAD_RRULE")
+    try:
+        rule = rrulestr(body, dtstart=_rule_start(starts_at, all_day), cache=False)
+    except (ValueError, TypeError) as exc:
+        raise DomainError(f"rrule {body!r} is not a valid RFC 5545 rule: {exc}", field="rrule", code="BAD_RRULE") from exc
+    if not isinstance(rule, rrule):
+        raise DomainError("rrule must be a single rule", field="rrule", code="BAD_RRULE")
+    if rule._freq not in ALLOWED_FREQUENCIES:
+        allowed = ", ".join(ALLOWED_FREQUENCIES.values())
+        raise DomainError(f"rrule frequency must be one of {allowed}", field="rrule", code="BAD_RRULE")
+    return rule
+
+
+def parse_exdates(values: Iterable[str], all_day: bool) -> set[datetime]:
+    result = set()
+    for i, value in enumerate(values):
+        try:
+            parsed = date.fromisoformat(value) if all_day else datetime.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"exdates[{i}] {value!r} is not an ISO date{'' if all_day else '-time'}", field=f"exdates.{i}", code="BAD_EXDATE") from exc
+        result.add(day_start(parsed) if all_day else local(parsed))
+    return result
+
+
+def expand(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    all_day: bool,
+    rule_text: str | None,
+    exdates: Iterable[str] = (),
+    changes: Mapping[datetime, Change] | None = None,
+    until: datetime,
+) -> list[Instance]:
+    """Every instance whose rule start is at or before ``until``, exceptions applied."""
+    starts_at, ends_at = local(starts_at), local(ends_at)
+    duration = ends_at - starts_at
+    changes = {local(k): v for k, v in (changes or {}).items()}
+    if not rule_text:
+        starts = [starts_at] if starts_at <= until else []
+    else:
+        rule = parse_rule(rule_text, starts_at, all_day)
+        limit = until.replace(tzinfo=None) if all_day else until
+        starts = []
+        for start in rule.xafter(_rule_start(starts_at, all_day), inc=True):
+            if start > limit:
+                break
+            starts.append(start.replace(tzinfo=SHANGHAI) if all_day else local(start))
+            if len(starts) > MAX_INSTANCES:
+                raise DomainError(
+                    f"rrule gives more than {MAX_INSTANCES} occurrences before {until.date()}; add COUNT or UNTIL",
+                    field="rrule",
+                    code="TOO_MANY_OCCURRENCES",
+                )
+    removed = parse_exdates(exdates, all_day)
+    instances = []
+    for start in starts:
+        if start in removed:
+            continue
+        change = changes.get(start, Change())
+        new_start = local(change.starts_at) if change.starts_at else start
+        new_end = local(change.ends_at) if change.ends_at else new_start + duration
+        instances.append(
+            Instance(start, new_start, new_end, change.cancelled, change.title, change.venue_id)
+        )
+    return instances
+
+
+def _rule_start(starts_at: datetime, all_day: bool) -> datetime:
+    # dateutil wants a naive start for DATE rules (UNTIL=20260101) and an aware one for
+    # DATE-TIME rules (UNTIL=...Z), as RFC 5545 pairs them.
+    start = local(starts_at)
+    return start.replace(tzinfo=None) if all_day else start
+
+
+def first_instances(rule_text: str, starts_at: datetime, all_day: bool, count: int) -> list[datetime]:
+    rule = parse_rule(rule_text, starts_at, all_day)
+    out = []
+    for start in rule.xafter(_rule_start(starts_at, all_day), inc=True):
+        out.append(start.replace(tzinfo=SHANGHAI) if all_day else local(start))
+        if len(out) >= count:
+            break
+    return out
+
+
+def is_instance(rule_text: str | None, starts_at: datetime, all_day: bool, candidate: datetime) -> bool:
+    candidate = local(candidate)
+    if not rule_text:
+        return candidate == local(starts_at)
+    rule = parse_rule(rule_text, starts_at, all_day)
+    probe = candidate.replace(tzinfo=None) if all_day else candidate
+    found = rule.after(probe - timedelta(seconds=1), inc=True)
+    return found == probe

@@ -1,0 +1,104 @@
+"""The site tree: which kind may sit under which, materialised paths, subtree filters."""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from api.domain import validation
+from api.domain.errors import DomainError
+from api.models.sites import Site, SiteKind
+
+K = SiteKind
+# The one rule for the shape of the network: allowed parent kinds per kind (None = a root).
+ALLOWED_PARENTS: dict[SiteKind, frozenset[SiteKind | None]] = {
+    K.CENTER: frozenset({None}),
+    K.SUB_CENTER: frozenset({K.CENTER}),
+    K.INSTITUTE: frozenset({K.CENTER}),
+    K.STATION: frozenset({K.INSTITUTE}),
+    K.POINT: frozenset({K.CENTER, K.INSTITUTE, K.STATION}),
+    K.BASE: frozenset({K.CENTER, K.INSTITUTE, K.STATION}),
+}
+
+
+def subtree(path: str, field: str = "path") -> Q:
+    """Filter for a site and everything below it, by materialised path prefix."""
+    return Q(**{f"{field}__startswith": path})
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """Ids on the path from the root down to (excluding) the site itself."""
+    return [int(p) for p in path.strip("/").split("/")[:-1]]
+
+
+def check_parent(kind: SiteKind, parent: Site | None) -> None:
+    allowed = ALLOWED_PARENTS[kind]
+    parent_kind = parent.kind if parent else None
+    if parent_kind in allowed:
+        return
+    if parent is None:
+        names = ", ".join(sorted(k.value for k in allowed if k))
+        raise DomainError(f"a {kind.value} needs a parent ({names})", field="parentId", code="BAD_PARENT")
+    if None in allowed:
+        raise DomainError(f"a {kind.value} is a root site and takes no parent", field="parentId", code="BAD_PARENT")
+    names = ", ".join(sorted(k.value for k in allowed if k))
+    raise DomainError(
+        f"a {kind.value} cannot be placed under a {parent.kind.value} ({parent.name}); allowed parents: {names}",
+        field="parentId",
+        code="BAD_PARENT",
+    )
+
+
+def _check_fields(fields: dict) -> None:
+    if "name" in fields:
+        fields["name"] = validation.text(fields["name"], "name", max_length=100)
+    validation.in_range(fields.get("star_rating"), "starRating", 1, 5)
+    validation.in_range(fields.get("latitude"), "latitude", -90, 90)
+    validation.in_range(fields.get("longitude"), "longitude", -180, 180)
+    code = fields.get("region_code")
+    if code is not None and not (code.isdigit() and 6 <= len(code) <= 12):
+        raise DomainError(f"regionCode must be 6 to 12 digits, got {code!r}", field="regionCode")
+
+
+async def create_site(*, kind: SiteKind, parent: Site | None = None, **fields) -> Site:
+    check_parent(kind, parent)
+    _check_fields(fields)
+    async with in_transaction():
+        site = await Site.create(kind=kind, parent=parent, path="", depth=(parent.depth + 1) if parent else 0, **fields)
+        site.path = f"{parent.path if parent else '/'}{site.id}/"
+        await site.save(update_fields=["path"])
+    return site
+
+
+async def move_site(site: Site, new_parent: Site | None) -> Site:
+    """Re-parent a site; its whole subtree (and its occurrences) follow."""
+    check_parent(site.kind, new_parent)
+    if new_parent is not None and new_parent.path.startswith(site.path):
+        raise DomainError(
+            f"cannot move {site.name} under {new_parent.name}: that is inside its own subtree",
+            field="parentId",
+            code="CYCLE",
+        )
+    old_path = site.path
+    new_path = f"{new_parent.path if new_parent else '/'}{site.id}/"
+    depth_change = (new_parent.depth + 1 if new_parent else 0) - site.depth
+    async with in_transaction() as conn:
+        site.parent = new_parent
+        site.version += 1
+        await site.save(update_fields=["parent_id", "version", "updated_at"])
+        await _rewrite_prefix(conn, "site", "path", old_path, new_path, depth_change)
+        await _rewrite_prefix(conn, "occurrence", "site_path", old_path, new_path, None)
+    await site.refresh_from_db()
+    return site
+
+
+async def _rewrite_prefix(conn, table: str, column: str, old: str, new: str, depth_change: int | None) -> None:
+    ph = "$" if conn.capabilities.dialect == "postgres" else "?"
+    marks = [f"${i}" for i in range(1, 4)] if ph == "$" else ["?"] * 3
+    depth_sql = f", depth = depth + {int(depth_change)}" if depth_change is not None else ""
+    await conn.execute_query(
+        f"UPDATE {table} SET {column} = {marks[0]} || substr({column}, {marks[1]}){depth_sql} "
+        f"WHERE {column} LIKE {marks[2]}",
+        [new, len(old) + 1, old.replace("%", r"\%") + "%"],
+    )
+

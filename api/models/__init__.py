@@ -1,0 +1,1 @@
+"""Tortoise models, one module per domain. Import models from their own module."""

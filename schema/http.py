@@ -1,0 +1,61 @@
+"""GraphQL over HTTP and WebSocket (strawberry's ASGI view, with Wenming's conventions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from graphql import ExecutionResult
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.settings import Settings
+from schema.context import Context
+from schema.schema import schema
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def wants_graphql_response_json(request: Request) -> bool:
+    return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
+
+
+class GraphQLApp(GraphQL):
+    """GET and POST for queries (never mutations over GET), no batching, readable Chinese,
+    and the GraphQL-over-HTTP media type with its status codes when the client asks for it."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.allowed_origins,
+        )
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        return Context(settings=self.settings, request=request, response=response)
+
+    def encode_json(self, data: object) -> str:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # Remembered for run(): under graphql-response+json a request that never reached
+        # execution (syntax or validation error) answers 400.
+        request.state.graphql_executed = result.data is not None
+        return await super().process_result(request, result)
+
+    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        kwargs = {} if context is None else {"context": context}
+        response = await super().run(request, **kwargs)
+        if isinstance(request, Request) and isinstance(response, Response) and wants_graphql_response_json(request):
+            if response.media_type == "application/json" or response.headers.get("content-type", "").startswith("application/json"):
+                response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+                if response.status_code == 200 and not getattr(request.state, "graphql_executed", True):
+                    response.status_code = 400
+        return response

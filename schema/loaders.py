@@ -1,0 +1,145 @@
+"""Per-request DataLoaders: one SQL statement per kind of lookup, however many parents ask.
+
+Built fresh for every request (and every subscription event), so no cache outlives the data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from tortoise import connections
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.models import Model
+
+from api.domain import clock
+from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence
+from api.models.people import Person
+from api.models.platforms import Platform
+from api.models.sites import Site, Venue
+from api.models.teams import Membership, Team
+
+
+def _by_id(model: type[Model], **live: Any) -> DataLoader[int, Any]:
+    async def load(ids: Sequence[int]) -> list[Any]:
+        rows = {r.id: r for r in await model.filter(id__in=list(ids), **live)}
+        return [rows.get(i) for i in ids]
+
+    return DataLoader(load)
+
+
+def _grouped(fetch: Callable[[list[int]], Any], group_key: str) -> DataLoader[int, list[Any]]:
+    async def load(keys: Sequence[int]) -> list[list[Any]]:
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in await fetch(list(keys)):
+            groups[getattr(row, group_key)].append(row)
+        return [groups[k] for k in keys]
+
+    return DataLoader(load)
+
+
+def _placeholders(n: int, start: int = 1) -> str:
+    dialect = connections.get("default").capabilities.dialect
+    return ", ".join(f"${i}" if dialect == "postgres" else "?" for i in range(start, start + n))
+
+
+async def _subtree_counts(site_ids: Sequence[int]) -> list[dict[str, int]]:
+    """Counts of every site kind below each site (the site itself excluded), in one query."""
+    sql = (
+        "SELECT a.id, d.kind, COUNT(*) FROM site a JOIN site d ON d.path LIKE a.path || '%' "
+        "AND d.id <> a.id AND d.deleted_at IS NULL "
+        f"WHERE a.id IN ({_placeholders(len(site_ids))}) GROUP BY a.id, d.kind"
+    )
+    _, rows = await connections.get("default").execute_query(sql, list(site_ids))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        values = list(row.values()) if hasattr(row, "values") else list(row)
+        counts[values[0]][values[1]] = values[2]
+    return [counts[i] for i in site_ids]
+
+
+def _upcoming(per_site: int) -> DataLoader[int, list[Occurrence]]:
+    """The next public occurrences of each site: top-N per site with a window function."""
+
+    async def load(site_ids: Sequence[int]) -> list[list[Occurrence]]:
+        now = clock.now()
+        marks = _placeholders(len(site_ids), start=4)
+        first = _placeholders(3)
+        p = [m.strip() for m in first.split(",")]
+        sql = (
+            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY starts_at, id) AS n "
+            f"FROM occurrence WHERE ends_at > {p[0]} AND event_status <> {p[1]} AND cancelled = {p[2]} "
+            f"AND site_id IN ({marks})) ranked WHERE n <= {int(per_site)}"
+        )
+        _, rows = await connections.get("default").execute_query(sql, [now, EventStatus.DRAFT.value, False, *site_ids])
+        ids = [(list(r.values()) if hasattr(r, "values") else list(r))[0] for r in rows]
+        groups: dict[int, list[Occurrence]] = defaultdict(list)
+        for occ in await Occurrence.filter(id__in=ids).order_by("starts_at", "id"):
+            groups[occ.site_id].append(occ)
+        return [groups[i] for i in site_ids]
+
+    return DataLoader(load)
+
+
+async def _occurrences_by_key(keys: Sequence[tuple[int, datetime]]) -> list[Occurrence | None]:
+    """Occurrences by their stable key (event id, recurrence id), which survives re-materialising."""
+    query = Q()
+    for event_id, recurrence_id in keys:
+        query |= Q(event_id=event_id, recurrence_id=recurrence_id)
+    rows = await Occurrence.filter(query, event_status__not=EventStatus.DRAFT)
+    found = {(r.event_id, r.recurrence_id.timestamp()): r for r in rows}
+    return [found.get((e, r.timestamp())) for e, r in keys]
+
+
+class Loaders:
+    """Every loader a request may use; created lazily so unused ones cost nothing."""
+
+    def __init__(self) -> None:
+        live = {"deleted_at__isnull": True}
+        self.site = _by_id(Site, **live)
+        self.venue = _by_id(Venue, **live)
+        self.platform = _by_id(Platform, **live)
+        self.team = _by_id(Team, **live)
+        self.lecturer = _by_id(Person, is_lecturer=True, **live)
+        self.campaign = _by_id(Campaign, **live)
+        self.event = _by_id(Event, deleted_at__isnull=True, status__not=EventStatus.DRAFT)
+        self.occurrence = DataLoader(_occurrences_by_key)
+        self.site_children = _grouped(lambda ids: Site.filter(parent_id__in=ids, **live).order_by("id"), "parent_id")
+        self.site_venues = _grouped(lambda ids: Venue.filter(site_id__in=ids, **live).order_by("id"), "site_id")
+        self.site_teams = _grouped(lambda ids: Team.filter(home_site_id__in=ids, **live).order_by("id"), "home_site_id")
+        self.team_children = _grouped(lambda ids: Team.filter(parent_id__in=ids, **live).order_by("id"), "parent_id")
+        self.team_members = _grouped(
+            lambda ids: Membership.filter(team_id__in=ids, person__is_lecturer=True, person__deleted_at__isnull=True, **live)
+            .select_related("person")
+            .order_by("id"),
+            "team_id",
+        )
+        self.event_lecturers = _grouped(
+            lambda ids: EventLecturer.filter(event_id__in=ids, person__deleted_at__isnull=True)
+            .select_related("person")
+            .order_by("position", "id"),
+            "event_id",
+        )
+        self.subtree_counts = DataLoader(_subtree_counts)
+        self._upcoming: dict[int, DataLoader] = {}
+        self.member_count = DataLoader(self._member_counts)
+
+    def upcoming(self, per_site: int) -> DataLoader[int, list[Occurrence]]:
+        if per_site not in self._upcoming:
+            self._upcoming[per_site] = _upcoming(per_site)
+        return self._upcoming[per_site]
+
+    @staticmethod
+    async def _member_counts(team_ids: Sequence[int]) -> list[int]:
+        rows = await (
+            Membership.filter(team_id__in=list(team_ids), deleted_at__isnull=True)
+            .annotate(n=Count("id"))
+            .group_by("team_id")
+            .values_list("team_id", "n")
+        )
+        counts = dict(rows)
+        return [counts.get(i, 0) for i in team_ids]

@@ -1,0 +1,96 @@
+"""Keyset (cursor) connections: a page costs the same however deep it is.
+
+Relay's ListConnection pages by OFFSET; these cursors carry the sort key instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from api.domain.errors import DomainError
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="One item of a page, with the cursor that points just after it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Opaque cursor: pass it as `after` to continue after this item")
+    node: NodeT = strawberry.field(description="The item")
+
+
+@strawberry.type(description="A page of items in a stable order (keyset pagination, at most 100 per page).")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page")
+    page_info: relay.PageInfo = strawberry.field(description="Whether there is more, and the cursors to get it")
+    _count: strawberry.Private[QuerySet]
+
+    @strawberry.field(description="How many items match in all (one COUNT query; ask only when you show it)")
+    async def total_count(self) -> int:
+        return await self._count.count()
+
+
+def encode_cursor(key: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise DomainError(f"after: {cursor!r} is not a cursor from this API", field="after", code="BAD_CURSOR") from exc
+    if not isinstance(key, list) or len(key) != size:
+        raise DomainError(f"after: {cursor!r} is not a cursor for this list", field="after", code="BAD_CURSOR")
+    return key
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise DomainError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}", field="first", code="BAD_PAGE_SIZE")
+    return first
+
+
+async def paginate(
+    qs: QuerySet,
+    *,
+    first: int | None,
+    after: str | None,
+    key: Callable[[Any], Sequence[Any]],
+    after_key: Callable[[list[Any]], Q],
+    key_size: int,
+    to_node: Callable[[Any], NodeT] | Callable[[Any], Awaitable[NodeT]],
+) -> Connection[NodeT]:
+    """One SELECT for the page (limit n+1 tells whether there is more), COUNT only on demand."""
+    size = page_size(first)
+    page_qs = qs.filter(after_key(decode_cursor(after, key_size))) if after else qs
+    rows = list(await page_qs.limit(size + 1)) if size else []
+    has_next = len(rows) > size
+    rows = rows[:size]
+    edges = [Edge(cursor=encode_cursor(key(r)), node=to_node(r)) for r in rows]
+    return Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=qs,
+    )
+
+
+def by_id() -> dict:
+    """Keyword arguments for paginate() when a list is ordered by id alone."""
+    return dict(key=lambda r: (r.id,), after_key=lambda k: Q(id__gt=int(k[0])), key_size=1)

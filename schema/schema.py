@@ -1,0 +1,24 @@
+"""The strawberry schema, assembled once."""
+
+from pathlib import Path
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema.calendar import Event, Occurrence
+from schema.network import Campaign, Lecturer, Platform, Site, Team, Venue
+from schema.protection import EXTENSIONS
+from schema.queries import Query
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+schema = strawberry.Schema(
+    query=Query,
+    types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence],
+    extensions=EXTENSIONS,
+    config=StrawberryConfig(auto_camel_case=True),
+)
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"
