@@ -91,7 +91,7 @@ class Event(_EventLinks, LoadedNode):
 def occurrence_key(node_id: str) -> tuple[int, datetime] | None:
     event_id, _, stamp = node_id.partition("@")
     try:
-        return int(event_id), datetime.fromtimestamp(int(stamp), UTC)
+        return int(event_id), local(datetime.fromtimestamp(int(stamp), UTC))
     except (ValueError, OverflowError, OSError):
         return None
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from graphql import ExecutionResult
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -52,7 +53,13 @@ class GraphQLApp(GraphQL):
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         kwargs = {} if context is None else {"context": context}
-        response = await super().run(request, **kwargs)
+        try:
+            response = await super().run(request, **kwargs)
+        except HTTPException as exc:
+            if exc.status_code == 400 and "not allowed when using GET" in exc.reason:
+                # GraphQL over HTTP: a mutation over GET is 405, with POST as the way.
+                return PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
+            raise
         if isinstance(request, Request) and isinstance(response, Response) and wants_graphql_response_json(request):
             if response.media_type == "application/json" or response.headers.get("content-type", "").startswith("application/json"):
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"

@@ -52,7 +52,7 @@ class Query:
     nodes: list[relay.Node | None] = relay.node(description="Several objects by their global IDs, in order")
 
     @strawberry.field(description="A site by its global ID")
-    async def site(self, info: Info, id: relay.GlobalID) -> Site | None:
+    async def site(self, info: Info, id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID of a Site")]) -> Site | None:
         pk = node_pk(id, "Site", "id")
         return Site.from_optional(await info.context.loaders.site.load(pk))
 
@@ -80,7 +80,7 @@ class Query:
         return await paginate(qs.order_by("id"), first=first, after=after, to_node=Site.from_row, **by_id())
 
     @strawberry.field(description="A team by its global ID")
-    async def team(self, info: Info, id: relay.GlobalID) -> Team | None:
+    async def team(self, info: Info, id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID of a Team")]) -> Team | None:
         return Team.from_optional(await info.context.loaders.team.load(node_pk(id, "Team", "id")))
 
     @strawberry.field(description="Volunteer and lecture teams (队伍), filtered; in id order")

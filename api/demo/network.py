@@ -268,8 +268,8 @@ class NetworkBuilder:
         """Write the collected venues in one go and hand each node its venue ids."""
         await Venue.bulk_create(self.pending_venues, batch_size=500)
         by_site: dict[int, list[int]] = {}
-        site_ids = [n.site.id for c in centres for n in c.nodes]
-        for venue_id, site_id in await Venue.filter(site_id__in=site_ids).order_by("id").values_list("id", "site_id"):
+        # The network was empty before the load (load_demo checks), so every venue is ours.
+        for venue_id, site_id in await Venue.all().order_by("id").values_list("id", "site_id"):
             by_site.setdefault(site_id, []).append(venue_id)
         for c in centres:
             for n in c.nodes:

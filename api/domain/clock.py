@@ -11,7 +11,11 @@ def now() -> datetime:
 
 
 def local(dt: datetime) -> datetime:
-    """The same instant in Asia/Shanghai (naive input is taken to be Shanghai wall time)."""
+    """The same instant in Asia/Shanghai (naive input is taken to be Shanghai wall time).
+
+    Every datetime is written and compared in this zone: SQLite keeps datetimes as text and
+    compares them as text, which is only right when every value carries the same offset.
+    """
     if dt.tzinfo is None:
         return dt.replace(tzinfo=SHANGHAI)
     return dt.astimezone(SHANGHAI)

@@ -48,6 +48,7 @@ async def create_event(
     if "summary" in fields:
         fields["summary"] = validation.text(fields["summary"], "summary", max_length=300, required=False)
     _check_times(starts_at, ends_at, all_day)
+    starts_at, ends_at = local(starts_at), local(ends_at)
     if rrule:
         parse_rule(rrule, starts_at, all_day)
     parse_exdates(exdates, all_day)
@@ -82,6 +83,9 @@ async def change_occurrence(
     title: str | None = None,
 ) -> EventOverride:
     """Move, retitle or cancel one instance of a series (RECURRENCE-ID override)."""
+    recurrence_id = local(recurrence_id)
+    starts_at = local(starts_at) if starts_at else None
+    ends_at = local(ends_at) if ends_at else None
     if not is_instance(event.rrule, event.starts_at, event.all_day, recurrence_id):
         raise DomainError(
             f"{local(recurrence_id).isoformat()} is not an occurrence of event {event.id}",

@@ -38,6 +38,8 @@ class OccurrenceFilter:
     campaign_id: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "start", clock.local(self.start))
+        object.__setattr__(self, "end", clock.local(self.end))
         if self.end <= self.start:
             raise DomainError("to must be after from", field="to", code="BAD_WINDOW")
         if (self.end - self.start).days > MAX_WINDOW_DAYS:
@@ -72,6 +74,7 @@ class OccurrenceFilter:
 
 def after_cursor(starts_at: datetime, occurrence_id: int) -> Q:
     """Keyset condition: strictly after (starts_at, id) in time order."""
+    starts_at = clock.local(starts_at)
     return Q(starts_at__gt=starts_at) | Q(starts_at=starts_at, id__gt=occurrence_id)
 
 

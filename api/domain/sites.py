@@ -72,13 +72,14 @@ async def create_site(*, kind: SiteKind, parent: Site | None = None, **fields) -
 
 async def move_site(site: Site, new_parent: Site | None) -> Site:
     """Re-parent a site; its whole subtree (and its occurrences) follow."""
-    check_parent(site.kind, new_parent)
+    # The cycle is named first: it is the more telling reason when both rules are broken.
     if new_parent is not None and new_parent.path.startswith(site.path):
         raise DomainError(
             f"cannot move {site.name} under {new_parent.name}: that is inside its own subtree",
             field="parentId",
             code="CYCLE",
         )
+    check_parent(site.kind, new_parent)
     old_path = site.path
     new_path = f"{new_parent.path if new_parent else '/'}{site.id}/"
     depth_change = (new_parent.depth + 1 if new_parent else 0) - site.depth
