@@ -74,13 +74,19 @@ class TeamBuilder:
         self.tick(1)
         return team
 
-    def _lecture_name(self, coastal: bool) -> str:
-        if coastal and "“海上船声筒”宣讲团" in self._lecture_names:
-            self._lecture_names.remove("“海上船声筒”宣讲团")
-            return "“海上船声筒”宣讲团"
-        if not self._lecture_names:
+    def _lecture_name(self, coastal: bool, prefer_sea: bool) -> str:
+        """A lecture team name, unused until the pool runs out; the fishing-boat one only by the sea."""
+        sea = "“海上船声筒”宣讲团"
+        if coastal and prefer_sea and sea in self._lecture_names:
+            self._lecture_names.remove(sea)
+            return sea
+        names = [n for n in self._lecture_names if coastal or n != sea]
+        if not names:
             self._lecture_names = list(LECTURE_TEAM_NAMES)
-        return self._lecture_names.pop(self.rng.randrange(len(self._lecture_names)))
+            names = [n for n in self._lecture_names if coastal or n != sea]
+        name = names[self.rng.randrange(len(names))]
+        self._lecture_names.remove(name)
+        return name
 
     async def teams_for(self, centre: Centre) -> CentreTeams:
         r, d, site = self.rng, centre.district, centre.node.site
@@ -124,7 +130,7 @@ class TeamBuilder:
         # Lecture teams: one for the whole district, and some townships have their own.
         lecture = await self._team(
             centre.node, None, kind=TeamKind.SQUAD, category=C.THEORY, is_lecture_team=True,
-            name=f"{d.name}{self._lecture_name(d.coastal)}", home_site=site, parent=theory,
+            name=f"{d.name}{self._lecture_name(d.coastal, True)}", home_site=site, parent=theory,
             founded_on=self._founded((3, 7)), description="由党校教师、道德模范、“五老”人员等组成，开展“六进”宣讲。",
         )
         teams.lecture_teams.append(LectureTeam(lecture, centre.node))
@@ -132,7 +138,7 @@ class TeamBuilder:
         for institute in sorted(chosen, key=lambda n: n.site.id):
             team = await self._team(
                 institute, None, kind=TeamKind.TEAM, category=C.THEORY, is_lecture_team=True,
-                name=f"{institute.place}{self._lecture_name(d.coastal and r.random() < 0.5)}",
+                name=f"{institute.place}{self._lecture_name(d.coastal, r.random() < 0.5)}",
                 home_site=institute.site, parent=theory, founded_on=self._founded((1, 5)),
                 description="用群众听得懂的语言、喜闻乐见的形式宣讲党的创新理论。",
             )
@@ -146,7 +152,7 @@ class TeamBuilder:
         local_teams = teams.lecture_teams[1:]
         district_team = teams.lecture_teams[0]
         for lt in [*local_teams, district_team]:
-            for _ in range(r.randint(2, 3) if lt is not district_team else r.randint(3, 4)):
+            for _ in range(r.randint(2, 4) if lt is not district_team else r.randint(4, 5)):
                 lt.lecturer_ids.append(await self._lecturer(centre, lt))
         for lt in r.sample(local_teams, min(2, len(local_teams))):
             district_team.lecturer_ids.append(lt.lecturer_ids[0])
