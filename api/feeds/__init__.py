@@ -1,9 +1,102 @@
-"""iCal feeds of the calendars (rendering, routes, HTTP caching)."""
+"""iCal feeds of the calendars (rendering, routes, HTTP caching). See docs/feeds.md.
 
-from starlette.routing import BaseRoute
+GET /feeds/sites/{id}.ics (?subtree=1), /feeds/teams/{id}.ics, /feeds/lecturers/{id}.ics,
+/feeds/platforms/{code}.ics, /feeds/campaigns/{id}.ics and /feeds/events/{id}.ics, with
+kind=, platform=, from=/to= or days_back=/days_ahead=.
+"""
 
+from __future__ import annotations
+
+import re
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from api.domain.errors import DomainError
+from api.feeds import params as feed_params
+from api.feeds.errors import FeedError, bad_parameter
+from api.feeds.scopes import ScopeKind, resolve
+from api.feeds.service import FeedService
 from api.settings import Settings
+
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+CACHE_CONTROL = "public, max-age=300"
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/"x" matches "x"."""
+    if header.strip() == "*":
+        return True
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return etag in tags
+
+
+def _not_modified(request: Request, etag: str, last_modified) -> bool:
+    inm = request.headers.get("if-none-match")
+    if inm is not None:  # RFC 9110: If-Modified-Since is ignored when If-None-Match is sent
+        return _etag_matches(inm, etag)
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return last_modified <= since
+    return False
+
+
+def _no_cache(request: Request) -> bool:
+    """The client asks the origin to revalidate (a browser's reload, a portal that must be fresh)."""
+    directives = request.headers.get("cache-control", "").lower()
+    return "no-cache" in directives or "max-age=0" in directives or request.headers.get("pragma", "").lower() == "no-cache"
+
+
+def _endpoint(service: FeedService, kind: ScopeKind):
+    async def feed(request: Request) -> Response:
+        try:
+            query = request.query_params
+            subtree = feed_params.parse_subtree(query) if kind is ScopeKind.SITE else False
+            scope = await resolve(kind, request.path_params["ident"], subtree=subtree)
+            parsed = await feed_params.parse(query)
+            if kind is not ScopeKind.SITE:
+                parsed = feed_params.FeedParams(parsed.window, parsed.kinds, parsed.platform_ids, parsed.platform_names)
+            feed_key = (scope.kind, scope.key, parsed)
+            state = await service.state(scope, parsed, feed_key, revalidate=_no_cache(request))
+        except FeedError as exc:
+            return exc.response()
+        except DomainError as exc:  # a rule of the occurrence query; the checks above should catch it first
+            return bad_parameter(exc.field or "query", exc.message, exc.code).response()
+        headers = {
+            "ETag": state.etag,
+            "Last-Modified": format_datetime(state.last_modified, usegmt=True),
+            "Cache-Control": CACHE_CONTROL,
+            "X-Feed-Window": f"{parsed.window.start.isoformat()}/{parsed.window.end.isoformat()}",
+            # Public data: a portal's browser script may read the feed (e.g. a JS calendar widget).
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Feed-Window, X-Feed-Components",
+        }
+        if _not_modified(request, state.etag, state.last_modified):
+            return Response(status_code=304, headers=headers)
+        body = await service.body(state)
+        safe_key = re.sub(r"[^A-Za-z0-9_-]", "_", scope.key)
+        headers["Content-Disposition"] = f'inline; filename="wenming-{kind.value}-{safe_key}.ics"'
+        headers["X-Feed-Components"] = str(state.components)
+        return Response(body, media_type=MEDIA_TYPE, headers=headers)
+
+    feed.__name__ = f"{kind.name.lower()}_feed"
+    return feed
 
 
 def feed_routes(settings: Settings) -> list[BaseRoute]:
-    return []
+    service = FeedService(settings)
+    routes: list[BaseRoute] = [
+        Route(f"/feeds/{kind.value}/{{ident}}.ics", _endpoint(service, kind), methods=["GET", "HEAD"])
+        for kind in ScopeKind
+    ]
+    for route in routes:
+        route.feed_service = service  # type: ignore[attr-defined]  # tests and the benchmark look at its cache
+    return routes

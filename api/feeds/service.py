@@ -1,0 +1,375 @@
+"""Selecting, fingerprinting, rendering and assembling a feed.
+
+A feed request runs in two steps:
+
+1. ``state()``: the cheap part, no rendering; a 304 ends here.
+   - One watermark query (the newest updated_at of the tables a feed shows, the newest
+     occurrence and override ids). While it has not moved since this feed's state was last
+     computed (and for at most MEMO_MAX_AGE seconds), the state is reused from memory.
+   - Otherwise the events with an occurrence in the scope and window are selected through
+     ``OccurrenceFilter.queryset()`` (the query GraphQL's ``occurrences`` uses), together with
+     their version and updated_at and those of the rows their text shows (site, venue, team,
+     platform, campaign), and two small queries add their overrides' and lecturers' stamps.
+     Each event's key is its id and these stamps; the ETag hashes the calendar head and every
+     key.
+2. ``body()``: every event whose rendered block is cached under its key is reused as is; the
+   rest are loaded and rendered with icalendar in a worker thread, then the blocks are
+   concatenated in event-id order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import pickle
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from tortoise import connections
+from tortoise.queryset import ValuesListQuery
+
+from api.domain.occurrences import MAX_WINDOW_DAYS, OccurrenceFilter
+from api.feeds import render
+from api.feeds.cache import BlockCache, ChangeClock, WeightedLRU
+from api.feeds.errors import FeedError
+from api.feeds.params import FeedParams, kind_label
+from api.feeds.scopes import Scope
+from api.models.events import Event, EventLecturer, EventOverride
+from api.settings import Settings
+
+# A feed's state is reused from memory while the watermark stands still, but never longer
+# than this: a write that moved no watermark (clock skew between servers, a raw UPDATE that
+# skipped updated_at) shows within a minute. Bounded by the number of event keys held.
+MEMO_MAX_AGE = 60.0
+MEMO_MAX_WEIGHT = 1_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# A feed may hold at most this many VEVENTs (series and single events, plus one per changed
+# occurrence). Larger ones are refused with 422 and a message saying how to narrow them,
+# never cut short.
+MAX_FEED_COMPONENTS = 20_000
+ID_CHUNK = 2_000  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
+def _chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+STAMP_FIELDS = (
+    "event_id", "event__version", "event__updated_at", "event__status", "event__site__updated_at",
+    "event__venue__updated_at", "event__team__updated_at", "event__platform__updated_at",
+    "event__campaign__updated_at",
+)
+OVERRIDE_STAMPS = (
+    "SELECT o.event_id, o.id, o.version, o.updated_at, v.updated_at FROM event_override o "
+    "LEFT JOIN venue v ON v.id = o.venue_id WHERE o.event_id {ids} ORDER BY o.event_id, o.id"
+)
+LECTURER_STAMPS = (
+    "SELECT l.event_id, l.person_id, l.position, p.updated_at FROM event_lecturer l "
+    "JOIN person p ON p.id = l.person_id WHERE l.event_id {ids} ORDER BY l.event_id, l.position, l.id"
+)
+
+
+# What moves whenever anything a feed shows changes: every write through the domain saves the
+# rows it changes (Record.updated_at is auto_now; LAST-MODIFIED in the feed relies on it too)
+# or rewrites occurrences (new rows, new ids). Compared, never interpreted.
+WATERMARK = (
+    "SELECT (SELECT MAX(id) FROM occurrence), (SELECT MAX(id) FROM event_override), "
+    "(SELECT MAX(id) FROM event_lecturer), (SELECT MAX(updated_at) FROM event), "
+    "(SELECT MAX(updated_at) FROM event_override), (SELECT MAX(updated_at) FROM site), "
+    "(SELECT MAX(updated_at) FROM venue), (SELECT MAX(updated_at) FROM team), "
+    "(SELECT MAX(updated_at) FROM platform), (SELECT MAX(updated_at) FROM campaign), "
+    "(SELECT MAX(updated_at) FROM person)"
+)
+
+
+async def watermark() -> tuple:
+    _, rows = await connections.get("default").execute_query(WATERMARK)
+    return tuple(rows[0])
+
+
+async def _by_event_ids(sql: str, ids: Sequence[int]) -> list:
+    """Run ``sql`` for these event ids, passed as ONE parameter whatever their number (an
+    array on PostgreSQL, JSON on SQLite): no long IN lists to build or parse."""
+    if not ids:
+        return []
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        _, rows = await conn.execute_query(sql.format(ids="= ANY($1::int[])"), [list(ids)])
+    else:
+        _, rows = await conn.execute_query(sql.format(ids="IN (SELECT value FROM json_each(?))"), [json.dumps(list(ids))])
+    return [tuple(row) for row in rows]
+
+
+async def _raw(query: ValuesListQuery) -> list[tuple]:
+    """Rows of a values_list query as the driver returns them, skipping Tortoise's per-value
+    conversion (parsing 10,000 timestamps costs more than the query)."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    _, rows = await query._db.execute_query(*query.query.get_parameterized_sql())
+    return [tuple(row) for row in rows]  # sqlite3.Row and asyncpg Record: columns in select order
+
+
+def _digest(*parts: object) -> str:
+    # pickle (a fixed protocol) is a fast, deterministic encoding of ints, strings, None and
+    # datetimes: the same data gives the same ETag in every worker process.
+    return hashlib.blake2b(pickle.dumps(parts, protocol=5), digest_size=12).hexdigest()
+
+
+def occurrence_filters(scope: Scope, params: FeedParams) -> list[OccurrenceFilter]:
+    """The scope and window as OccurrenceFilters, the window cut into pieces the filter accepts."""
+    args = dict(scope.filter_args)
+    if params.kinds:
+        args["kinds"] = params.kinds
+    if params.platform_ids:
+        wanted = set(params.platform_ids)
+        if "platform_ids" in args:  # a platform's feed, narrowed by ?platform=: both must hold
+            wanted &= set(args["platform_ids"])
+            wanted = wanted or {-1}
+        args["platform_ids"] = tuple(sorted(wanted))
+    pieces = []
+    start, end = params.window.start, params.window.end
+    step = timedelta(days=MAX_WINDOW_DAYS)
+    while start < end:
+        piece_end = min(end, start + step)
+        pieces.append(OccurrenceFilter(start=start, end=piece_end, **args))
+        start = piece_end
+    return pieces
+
+
+@dataclass(frozen=True)
+class _Memo:
+    mark: tuple
+    at: float
+    result: FeedState | FeedError
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed's body will be, known without rendering it."""
+
+    head: bytes
+    # One cache key per event, in id order: (event id, its stamps, its overrides', its lecturers').
+    events: tuple[tuple, ...]
+    components: int
+    etag: str  # quoted, strong
+    last_modified: datetime
+
+
+class FeedService:
+    def __init__(self, settings: Settings, *, cache_bytes: int = 64 * 1024 * 1024) -> None:
+        public_url = settings.public_url.rstrip("/")
+        self.site = render.Site(host=urlsplit(public_url).hostname or "localhost", public_url=public_url)
+        self.blocks = BlockCache(cache_bytes)  # rendered events, shared by every feed that holds them
+        self.bodies = BlockCache(cache_bytes)  # assembled feeds, by ETag: a repeated request is one lookup
+        self.changes = ChangeClock()
+        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._memo = WeightedLRU(MEMO_MAX_WEIGHT)
+        self.renders = 0  # events rendered (cache misses), for tests and the benchmark
+        self.memo_hits = 0
+
+    def clear(self) -> None:
+        """Forget every rendered event and feed state (the benchmark's cold start)."""
+        self.blocks.clear()
+        self.bodies.clear()
+        self._memo.clear()
+
+    # -- the head -------------------------------------------------------------------------
+
+    def head(self, scope: Scope, params: FeedParams) -> bytes:
+        name = scope.name
+        if params.kinds and len(params.kinds) == 1:
+            name += f" · {kind_label(params.kinds)}"
+        if params.platform_names:
+            name += f" · {'、'.join(params.platform_names)}"
+        what = kind_label(params.kinds) if params.kinds and len(params.kinds) == 1 else "宣讲和活动"
+        description = f"{scope.name}的{what}（新时代文明实践）"
+        uid = f"feed-{scope.kind.value}-{scope.key}{'-subtree' if params.subtree else ''}@{self.site.host}"
+        return _head(name, description, uid)
+
+    # -- step 1: the state, from cheap queries --------------------------------------------
+
+    async def _stamps(self, scope: Scope, params: FeedParams) -> list[tuple]:
+        """(event id, version, updated_at, status, and the updated_at of its site, venue, team,
+        platform and campaign) for every event with an occurrence in the scope and window,
+        selected by the OccurrenceFilter query itself, in event-id order."""
+        rows: set[tuple] = set()
+        for flt in occurrence_filters(scope, params):
+            qs = flt.queryset()
+            if scope.event_id is not None:
+                qs = qs.filter(event_id=scope.event_id)
+            rows.update(await _raw(qs.order_by("event_id").distinct().values_list(*STAMP_FIELDS)))
+        return sorted(rows)
+
+    async def event_ids(self, scope: Scope, params: FeedParams) -> list[int]:
+        return [row[0] for row in await self._stamps(scope, params)]
+
+    async def state(self, scope: Scope, params: FeedParams, feed_key: Hashable, *, revalidate: bool = False) -> FeedState:
+        """The feed's state. Reused from memory while the database's watermark has not moved
+        (and for at most MEMO_MAX_AGE seconds); ``revalidate`` (a request's
+        Cache-Control: no-cache) always reads the database."""
+        mark = await watermark()  # read first: a write racing the work below moves it again
+        now = time.monotonic()
+        memo = self._memo.get(feed_key)
+        if memo is not None and not revalidate and memo.mark == mark and now - memo.at < MEMO_MAX_AGE:
+            self.memo_hits += 1
+            result = memo.result
+        else:
+            try:
+                result = await self._compute(scope, params)
+            except FeedError as exc:  # a feed too large stays too large until something changes
+                result = exc
+            self._memo.put(feed_key, _Memo(mark, now, result), weight=1 + len(getattr(result, "events", ())))
+        if isinstance(result, FeedError):
+            raise result
+        return replace(result, last_modified=self.changes.since(feed_key, result.etag))
+
+    async def _compute(self, scope: Scope, params: FeedParams) -> FeedState:
+        head = self.head(scope, params)
+        # Three queries, read raw: the stamps are only compared, never converted.
+        events = await self._stamps(scope, params)
+        ids = [row[0] for row in events]
+        overrides: dict[int, list] = {}
+        for row in await _by_event_ids(OVERRIDE_STAMPS, ids):
+            overrides.setdefault(row[0], []).append(tuple(row[1:]))
+        lecturers: dict[int, list] = {}
+        for row in await _by_event_ids(LECTURER_STAMPS, ids):
+            lecturers.setdefault(row[0], []).append(tuple(row[1:]))
+        keys = tuple(
+            (row[0], row[1:], tuple(overrides.get(row[0], ())), tuple(lecturers.get(row[0], ()))) for row in events
+        )
+        components = len(keys) + sum(len(v) for v in overrides.values())
+        if components > MAX_FEED_COMPONENTS:
+            raise FeedError(
+                422,
+                "FEED_TOO_LARGE",
+                f"this feed would hold {components} events and changed occurrences for its window, more than "
+                f"the {MAX_FEED_COMPONENTS} a feed may carry; nothing was left out, narrow it instead: a shorter "
+                "window (days_back, days_ahead, or from and to), kind=LECTURE or kind=ACTIVITY, "
+                "platform=CODE, or a smaller scope (one site without subtree=1, a team, a lecturer)",
+                parameter="days_ahead",
+            )
+        etag = '"' + _digest(render.RENDER_VERSION, self.site, head, keys) + '"'
+        return FeedState(head, keys, components, etag, EPOCH)
+
+    # -- step 2: the body ------------------------------------------------------------------
+
+    async def body(self, state: FeedState) -> bytes:
+        """The feed's bytes; concurrent requests for the same cold feed render it once."""
+        cached = self.bodies.get(state.etag)
+        if cached is not None:
+            return cached
+        pending = self._inflight.get(state.etag)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[state.etag] = future
+        try:
+            body = await self._build(state)
+            self.bodies.put(state.etag, body)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        else:
+            future.set_result(body)
+            return body
+        finally:
+            del self._inflight[state.etag]
+
+    async def _build(self, state: FeedState) -> bytes:
+        blocks: dict[int, bytes] = {}
+        missing: list[int] = []
+        keys = {key[0]: (self.site, key) for key in state.events}
+        for event_id, key in keys.items():
+            block = self.blocks.get(key)
+            if block is None:
+                missing.append(event_id)
+            else:
+                blocks[event_id] = block
+        if missing:
+            data = await load_events(missing)
+            rendered = await run_in_threadpool(render.render_events, data, self.site)
+            self.renders += len(data)
+            for item, block in zip(data, rendered, strict=True):
+                blocks[item.id] = block
+                self.blocks.put(keys[item.id], block)
+        return render.assemble(state.head, [blocks[key[0]] for key in state.events if key[0] in blocks])
+
+
+@lru_cache(maxsize=4096)
+def _head(name: str, description: str, uid: str) -> bytes:
+    return render.render_head(name, description, uid)
+
+
+EVENT_FIELDS = (
+    "id", "kind", "title", "summary", "description", "topic", "format", "status", "starts_at", "ends_at",
+    "all_day", "rrule", "exdates", "version", "updated_at", "capacity", "audience", "site__name",
+    "site__address", "site__latitude", "site__longitude", "venue__name", "venue__deleted_at", "team__name",
+    "team__deleted_at", "platform__name", "campaign__name", "campaign__deleted_at",
+)
+OVERRIDE_FIELDS = (
+    "event_id", "recurrence_id", "cancelled", "starts_at", "ends_at", "title", "venue__name", "venue__deleted_at",
+    "updated_at",
+)
+
+
+def _datetime(value):
+    """A driver's timestamp: asyncpg gives datetimes, SQLite the ISO text Tortoise stored."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _live(name, deleted_at):
+    return name if name is not None and deleted_at is None else None
+
+
+async def load_events(ids: Sequence[int]) -> list[render.EventData]:
+    """Everything the VEVENT text shows, for these events: three queries per 2,000 events,
+    read raw (Tortoise's per-value conversion would cost more than rendering)."""
+    out: list[render.EventData] = []
+    for chunk in _chunks(sorted(ids)):
+        events = await _raw(Event.filter(id__in=chunk).order_by("id").values_list(*EVENT_FIELDS))
+        overrides: dict[int, list[render.OverrideData]] = {}
+        for event_id, rid, cancelled, start, end, title, venue, venue_deleted, updated in await _raw(
+            EventOverride.filter(event_id__in=chunk).order_by("event_id", "recurrence_id", "id").values_list(*OVERRIDE_FIELDS)
+        ):
+            overrides.setdefault(event_id, []).append(
+                render.OverrideData(
+                    recurrence_id=_datetime(rid), cancelled=bool(cancelled), starts_at=_datetime(start),
+                    ends_at=_datetime(end), title=title, venue_name=_live(venue, venue_deleted),
+                    updated_at=_datetime(updated),
+                )
+            )
+        lecturers: dict[int, list[tuple[str, str]]] = {}
+        for event_id, name, title in await _raw(
+            EventLecturer.filter(event_id__in=chunk, person__deleted_at__isnull=True)
+            .order_by("event_id", "position", "id")
+            .values_list("event_id", "person__name", "person__title")
+        ):
+            lecturers.setdefault(event_id, []).append((name, title or ""))
+        for (
+            event_id, kind, title, summary, description, topic, format_, status, starts_at, ends_at, all_day, rrule,
+            exdates, version, updated_at, capacity, audience, site_name, address, latitude, longitude, venue,
+            venue_deleted, team, team_deleted, platform, campaign, campaign_deleted,
+        ) in events:
+            out.append(
+                render.EventData(
+                    id=event_id, kind=kind, title=title, summary=summary or "", description=description or "",
+                    topic=topic or "", format=format_, status=status, starts_at=_datetime(starts_at),
+                    ends_at=_datetime(ends_at), all_day=bool(all_day), rrule=rrule,
+                    exdates=tuple(json.loads(exdates) if isinstance(exdates, str) else exdates or ()),
+                    version=version, updated_at=_datetime(updated_at), capacity=capacity, audience=audience or "",
+                    site_name=site_name, site_address=address or "", latitude=latitude, longitude=longitude,
+                    venue_name=_live(venue, venue_deleted), team_name=_live(team, team_deleted),
+                    platform_name=platform or "", campaign_name=_live(campaign, campaign_deleted),
+                    lecturers=tuple(lecturers.get(event_id, ())), overrides=tuple(overrides.get(event_id, ())),
+                )
+            )
+    return out
