@@ -285,12 +285,14 @@ def main() -> None:
     print(f"\nmedians in ms ({args.cold} cold samples, {args.repeat} of each other), ratio to the plain response:")
     print(f"{'feed':<9} {'occurrences':>11} {'VEVENTs':>8} {'bytes':>10} | {'first':>16} {'repeated':>14} "
           f"{'304':>12} {'304 no-cache':>14} {'plain':>6}")
+    def cell(r: dict, key: str, width: int) -> str:
+        return f"{r[key]:.1f} ({r[key] / r['plain']:.1f}x)".rjust(width)
+
     for name, r in results.items():
-        def cell(key: str, width: int) -> str:
-            return f"{r[key]:.1f} ({r[key] / r['plain']:.1f}x)".rjust(width)
 
         print(f"{name:<9} {ids[name + '_occurrences']:>11} {r['vevents']:>8} {r['bytes']:>10} | "
-              f"{cell('first', 16)} {cell('repeated', 14)} {cell('304', 12)} {cell('304 no-cache', 14)} {r['plain']:>6.1f}")
+              f"{cell(r, 'first', 16)} {cell(r, 'repeated', 14)} {cell(r, '304', 12)} {cell(r, '304 no-cache', 14)} "
+              f"{r['plain']:>6.1f}")
     print("\nGET /health while a cold feed renders (median, max, requests answered):")
     for name, r in results.items():
         median, worst, count = r["health"]

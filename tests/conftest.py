@@ -23,7 +23,8 @@ from api.settings import Settings
 
 POSTGRES_URL = os.environ.get("WENMING_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
-TEST_DATABASE = "wenming_test"
+# One database per test process, so two runs on one server never share tables.
+TEST_DATABASE = f"wenming_test_{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ async def _fresh_postgres(server_url: str) -> str:
     return urlunsplit(parts._replace(scheme="postgres", path=f"/{TEST_DATABASE}"))
 
 
+async def _drop_postgres(server_url: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 async def backend(request, tmp_path_factory) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
@@ -56,6 +65,8 @@ async def backend(request, tmp_path_factory) -> AsyncIterator[Backend]:
     EXECUTOR_CACHE.clear()
     async with api_db.connected(url):
         yield Backend(request.param, url)
+    if request.param == "postgres":
+        await _drop_postgres(POSTGRES_URL)
 
 
 def _tables() -> list[str]:

@@ -3,6 +3,7 @@ scopes and filters, bad parameters, caching and conditional requests)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -10,15 +11,17 @@ from urllib.parse import quote, urlsplit
 
 import icalendar
 import pytest
+from tortoise import connections
 
 from api.domain import occurrences
 from api.domain.events import change_occurrence, create_event
 from api.feeds import service as feed_service
 from api.feeds.urls import feed_links
 from api.models.events import EventKind, EventStatus
+from api.models.people import Person
 from tests.conftest import count_sql
 from tests.network import at, build
-from tests.test_feeds_support import gid, unfold, value, vevents
+from tests.test_feeds_support import gid, unfold, value, vevents, window_of
 
 MARCH = {"from": "2026-03-01", "to": "2026-04-01"}
 HOST = "wenming.example.org"
@@ -305,9 +308,7 @@ async def test_bad_requests_get_a_clear_4xx(db, client, path, query, status, par
 
 
 async def test_a_lecturer_feed_exists_only_for_public_lecturers(db, client):
-    n = await build()
-    from api.models.people import Person
-
+    await build()
     volunteer = await Person.get(name="李志愿")
     response = await client.get(f"/feeds/lecturers/{volunteer.id}.ics")
     assert response.status_code == 404
@@ -335,10 +336,7 @@ async def test_default_window_and_its_bounds(db, client):
     n = await build()
     response = await client.get(f"/feeds/sites/{n.centre.id}.ics")
     assert response.status_code == 200
-    start, _, end = response.headers["x-feed-window"].partition("/")
-    from datetime import datetime
-
-    start, end = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    start, end = window_of(response)
     assert end - start == timedelta(days=90 + 365 + 1)
     assert start.hour == 0 and start.utcoffset() == timedelta(hours=8)
     widest = await client.get(f"/feeds/sites/{n.centre.id}.ics", params={"days_back": "366", "days_ahead": "366"})
@@ -363,13 +361,16 @@ async def test_an_edit_shows_new_sequence_and_etag_and_unchanged_answers_304(db,
     assert unchanged.status_code == 304 and unchanged.content == b""
     assert unchanged.headers["etag"] == etag
 
-    await change_occurrence(n.weekly, at(2026, 3, 7, 9, 30), starts_at=at(2026, 3, 7, 10), ends_at=at(2026, 3, 7, 11, 30))
+    await change_occurrence(
+        n.weekly, at(2026, 3, 7, 9, 30), starts_at=at(2026, 3, 7, 10), ends_at=at(2026, 3, 7, 11, 30)
+    )
     changed = await client.get(url, params=MARCH, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     new_sequence = {value(c["SEQUENCE"][0]) for c in by_uid(changed.content, uid)}
     assert new_sequence == {str(int(sequence.pop()) + 1)}
-    modified = [c for c in by_uid(changed.content, uid) if c.get("RECURRENCE-ID") == ["RECURRENCE-ID;TZID=Asia/Shanghai:20260307T093000"]]
+    rid = ["RECURRENCE-ID;TZID=Asia/Shanghai:20260307T093000"]
+    modified = [c for c in by_uid(changed.content, uid) if c.get("RECURRENCE-ID") == rid]
     assert modified and modified[0]["DTSTART"] == ["DTSTART;TZID=Asia/Shanghai:20260307T100000"]
     again = await client.get(url, params=MARCH, headers={"If-None-Match": changed.headers["etag"]})
     assert again.status_code == 304
@@ -472,8 +473,6 @@ async def test_an_unchanged_feed_is_validated_from_memory(db, client):
 async def test_no_cache_revalidates_what_the_watermark_missed(db, client, monkeypatch):
     """A write that moved no watermark (here a raw UPDATE that skipped updated_at) is seen
     by a client asking for revalidation at once, and by everyone after MEMO_MAX_AGE."""
-    from tortoise import connections
-
     n = await build()
     url = f"/feeds/sites/{n.station.id}.ics"
     first = await client.get(url, params=MARCH)
@@ -490,3 +489,26 @@ async def test_no_cache_revalidates_what_the_watermark_missed(db, client, monkey
     monkeypatch.setattr(feed_service, "MEMO_MAX_AGE", 0.0)
     aged = await client.get(url, params=MARCH, headers={"If-None-Match": fresh.headers["etag"]})
     assert aged.status_code == 200 and f"SEQUENCE:{n.weekly.version + 10}" in aged.text
+
+
+async def test_concurrent_cold_requests_render_once(db, client):
+    n = await build()
+    service = service_of(client)
+    url = f"/feeds/sites/{n.centre.id}.ics"
+    first, second = await asyncio.gather(
+        client.get(url, params={"subtree": "1", **MARCH}), client.get(url, params={"subtree": "1", **MARCH})
+    )
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert service.renders == 3
+
+
+async def test_head_and_unknown_parameters(db, client):
+    n = await build()
+    url = f"/feeds/sites/{n.station.id}.ics"
+    get = await client.get(url, params=MARCH)
+    head = await client.head(url, params=MARCH)
+    assert head.status_code == 200 and head.headers["etag"] == get.headers["etag"]
+    busted = await client.get(url, params={**MARCH, "_": "1732270000", "utm_source": "wechat"})
+    assert busted.status_code == 200 and busted.headers["etag"] == get.headers["etag"]
+    assert busted.content == get.content

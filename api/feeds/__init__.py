@@ -52,7 +52,8 @@ def _not_modified(request: Request, etag: str, last_modified) -> bool:
 def _no_cache(request: Request) -> bool:
     """The client asks the origin to revalidate (a browser's reload, a portal that must be fresh)."""
     directives = request.headers.get("cache-control", "").lower()
-    return "no-cache" in directives or "max-age=0" in directives or request.headers.get("pragma", "").lower() == "no-cache"
+    pragma = request.headers.get("pragma", "").lower()
+    return "no-cache" in directives or "max-age=0" in directives or pragma == "no-cache"
 
 
 def _endpoint(service: FeedService, kind: ScopeKind):

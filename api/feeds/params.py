@@ -78,7 +78,8 @@ def _days(params: QueryParams, name: str, default: int, low: int, high: int) -> 
     try:
         number = int(value)
     except ValueError:
-        raise bad_parameter(name, f"{name} must be a whole number of days from {low} to {high}, got {value!r}") from None
+        message = f"{name} must be a whole number of days from {low} to {high}, got {value!r}"
+        raise bad_parameter(name, message) from None
     if not low <= number <= high:
         raise bad_parameter(name, f"{name} must be from {low} to {high} days, got {number}")
     return number
@@ -126,7 +127,8 @@ def parse_window(params: QueryParams, today: date | None = None) -> Window:
     if end > latest:
         raise bad_parameter(
             "to",
-            f"to ({end.isoformat()}) is more than {MAX_DAYS_AHEAD} days ahead; the latest allowed is {latest.isoformat()}",
+            f"to ({end.isoformat()}) is more than {MAX_DAYS_AHEAD} days ahead; "
+            f"the latest allowed is {latest.isoformat()}",
             "BAD_WINDOW",
         )
     return Window(start, end)

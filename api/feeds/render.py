@@ -176,7 +176,8 @@ def render_event(data: EventData, site: Site) -> bytes:
     modified = data.updated_at
     if not data.rrule:
         # A single event: an override of its one occurrence is folded into the event itself.
-        start, end, title, cancelled, venue = data.starts_at, data.ends_at, data.title, series_cancelled, data.venue_name
+        start, end, title, venue = data.starts_at, data.ends_at, data.title, data.venue_name
+        cancelled = series_cancelled
         for o in data.overrides:
             if local(o.recurrence_id) == local(data.starts_at):
                 start = o.starts_at or start
@@ -231,7 +232,8 @@ def render_events(items: list[EventData], site: Site) -> list[bytes]:
 
 def _timezone_block() -> bytes:
     cal = Calendar()
-    probe = VEvent.new(uid="probe", stamp=datetime(2000, 1, 1, tzinfo=SHANGHAI), start=datetime(2026, 1, 1, tzinfo=SHANGHAI))
+    moment = datetime(2026, 1, 1, tzinfo=SHANGHAI)
+    probe = VEvent.new(uid="probe", stamp=moment, start=moment)
     cal.add_component(probe)
     cal.add_missing_timezones(first_date=TIMEZONE_FIRST_DATE)
     (tz,) = cal.timezones

@@ -104,7 +104,9 @@ async def _by_event_ids(sql: str, ids: Sequence[int]) -> list:
     if conn.capabilities.dialect == "postgres":
         _, rows = await conn.execute_query(sql.format(ids="= ANY($1::int[])"), [list(ids)])
     else:
-        _, rows = await conn.execute_query(sql.format(ids="IN (SELECT value FROM json_each(?))"), [json.dumps(list(ids))])
+        _, rows = await conn.execute_query(
+            sql.format(ids="IN (SELECT value FROM json_each(?))"), [json.dumps(list(ids))]
+        )
     return [tuple(row) for row in rows]
 
 
@@ -190,7 +192,7 @@ class FeedService:
         if params.platform_names:
             name += f" · {'、'.join(params.platform_names)}"
         what = kind_label(params.kinds) if params.kinds and len(params.kinds) == 1 else "宣讲和活动"
-        description = f"{scope.name}的{what}（新时代文明实践）"
+        description = f"新时代文明实践{what}日程：{name}"
         uid = f"feed-{scope.kind.value}-{scope.key}{'-subtree' if params.subtree else ''}@{self.site.host}"
         return _head(name, description, uid)
 
@@ -211,7 +213,9 @@ class FeedService:
     async def event_ids(self, scope: Scope, params: FeedParams) -> list[int]:
         return [row[0] for row in await self._stamps(scope, params)]
 
-    async def state(self, scope: Scope, params: FeedParams, feed_key: Hashable, *, revalidate: bool = False) -> FeedState:
+    async def state(
+        self, scope: Scope, params: FeedParams, feed_key: Hashable, *, revalidate: bool = False
+    ) -> FeedState:
         """The feed's state. Reused from memory while the database's watermark has not moved
         (and for at most MEMO_MAX_AGE seconds); ``revalidate`` (a request's
         Cache-Control: no-cache) always reads the database."""
@@ -338,7 +342,9 @@ async def load_events(ids: Sequence[int]) -> list[render.EventData]:
         events = await _raw(Event.filter(id__in=chunk).order_by("id").values_list(*EVENT_FIELDS))
         overrides: dict[int, list[render.OverrideData]] = {}
         for event_id, rid, cancelled, start, end, title, venue, venue_deleted, updated in await _raw(
-            EventOverride.filter(event_id__in=chunk).order_by("event_id", "recurrence_id", "id").values_list(*OVERRIDE_FIELDS)
+            EventOverride.filter(event_id__in=chunk)
+            .order_by("event_id", "recurrence_id", "id")
+            .values_list(*OVERRIDE_FIELDS)
         ):
             overrides.setdefault(event_id, []).append(
                 render.OverrideData(
