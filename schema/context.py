@@ -24,6 +24,11 @@ class Context:
 Info = StrawberryInfo[Context, None]
 
 
+async def build_context(settings: Settings, request: Any, response: Any) -> Context:
+    """One per HTTP request, and one per WebSocket connection."""
+    return Context(settings=settings, request=request, response=response)
+
+
 def node_pk(gid: relay.GlobalID | None, type_name: str, field_name: str) -> int | None:
     """The database id inside a global ID, checked to be of the expected type."""
     if gid is None:

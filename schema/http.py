@@ -15,7 +15,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.settings import Settings
-from schema.context import Context
+from schema.context import Context, build_context
 from schema.schema import schema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -40,7 +40,7 @@ class GraphQLApp(GraphQL):
         self.settings = settings
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return Context(settings=self.settings, request=request, response=response)
+        return await build_context(self.settings, request, response)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -47,7 +47,7 @@ def _name_filter(name: str | None) -> dict:
 
 
 @strawberry.type(description="Public read access to the practice-centre network and its calendars.")
-class Query:
+class NetworkQuery:
     node: relay.Node | None = relay.node(description="Any object by its global ID")
     nodes: list[relay.Node | None] = relay.node(description="Several objects by their global IDs, in order")
 

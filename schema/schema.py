@@ -8,9 +8,16 @@ from strawberry.schema.config import StrawberryConfig
 from schema.calendar import Event, Occurrence
 from schema.network import Campaign, Lecturer, Platform, Site, Team, Venue
 from schema.protection import EXTENSIONS
-from schema.queries import Query
+from schema.queries import NetworkQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+# Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
+@strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
+class Query(NetworkQuery):
+    pass
+
 
 schema = strawberry.Schema(
     query=Query,
