@@ -19,14 +19,16 @@ class Context:
     request: Any = None
     response: Any = None
     loaders: Loaders = field(default_factory=Loaders)
+    # The app's change bus (api.live): writes announce on it, subscriptions listen to it.
+    bus: Any = None
 
 
 Info = StrawberryInfo[Context, None]
 
 
-async def build_context(settings: Settings, request: Any, response: Any) -> Context:
+async def build_context(settings: Settings, request: Any, response: Any, *, bus: Any = None) -> Context:
     """One per HTTP request, and one per WebSocket connection."""
-    return Context(settings=settings, request=request, response=response)
+    return Context(settings=settings, request=request, response=response, bus=bus)
 
 
 def node_pk(gid: relay.GlobalID | None, type_name: str, field_name: str) -> int | None:
