@@ -14,6 +14,8 @@ MODEL_MODULES = [
     "api.models.people",
     "api.models.teams",
     "api.models.events",
+    "api.models.accounts",
+    "api.models.audit",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

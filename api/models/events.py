@@ -107,7 +107,7 @@ class EventOverride(Model):
     title = fields.CharField(max_length=120, null=True)
     venue = fields.ForeignKeyField("wenming.Venue", related_name="overrides", null=True, on_delete=fields.SET_NULL)
     version = fields.IntField(default=1)
-    updated_at = fields.DatetimeField(auto_now=True)
+    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
 
     class Meta:
         table = "event_override"
