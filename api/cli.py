@@ -97,3 +97,141 @@ def print_schema() -> None:
     from schema.schema import sdl
 
     typer.echo(sdl(), nl=False)
+
+
+admin_app = typer.Typer(help="Accounts with roles on site subtrees.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (Authorization: Bearer <token>).", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(token_app, name="token")
+
+
+def _run_db(work):
+    """Run `work()` (a coroutine function) against the migrated database; rules print as errors."""
+    from api.domain.errors import DomainError
+
+    url = get_settings().database_url
+    asyncio.run(db.migrate(url))
+
+    async def run():
+        async with db.connected(url):
+            return await work()
+
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        console.print(f"[red]Error:[/] {exc.message}")
+        raise typer.Exit(2) from exc
+
+
+async def _sites(site_ids: list[int]):
+    from api.models.sites import Site
+
+    if not site_ids:
+        roots = await Site.filter(parent_id=None, deleted_at__isnull=True)
+        if not roots:
+            from api.domain.errors import DomainError
+
+            raise DomainError("there are no sites yet: load the demo (wenming demo) or create a centre first")
+        return roots
+    found = {s.id: s for s in await Site.filter(id__in=site_ids)}
+    if missing := [i for i in site_ids if i not in found]:
+        from api.domain.errors import DomainError
+
+        raise DomainError(f"no site with id {', '.join(map(str, missing))}")
+    return [found[i] for i in site_ids]
+
+
+def _show_secret(secret: str) -> None:
+    console.print("Token (shown once; store it now, only its hash is kept):")
+    typer.echo(secret)
+
+
+@admin_app.command("create")
+def admin_create(
+    username: str = typer.Argument(..., help="Login name, e.g. zhang.wei"),
+    site: list[int] = typer.Option([], "--site", help="Site id(s) to administer (default: every centre)"),
+    display_name: str = typer.Option("", help="Name as shown, e.g. 张伟"),
+) -> None:
+    """Create an ADMIN account on site subtrees and print its first personal token."""
+    from api.domain import accounts
+    from api.models.accounts import Role
+
+    async def work():
+        sites = await _sites(site)
+        account = await accounts.create_account(username, display_name)
+        for s in sites:
+            await accounts.grant(account, s, Role.ADMIN)
+        _, secret = await accounts.create_token(f"{username} (CLI)", account=account)
+        return sites, secret
+
+    sites, secret = _run_db(work)
+    console.print(f"Account [bold]{username}[/] is ADMIN on: {', '.join(s.name for s in sites)}")
+    _show_secret(secret)
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="What the token is for, e.g. 洛江区大屏"),
+    account: str = typer.Option(None, help="A personal token for this account (acts with its grants)"),
+    site: int = typer.Option(None, help="Service token: the site whose subtree it may act on"),
+    role: str = typer.Option("VIEWER", help="Service token: VIEWER (read-only, e.g. a kiosk), EDITOR or ADMIN"),
+    expires_days: int = typer.Option(None, min=1, help="Expire after this many days (default: never)"),
+) -> None:
+    """Create an API token and print it once."""
+    from api.domain import accounts, clock
+    from api.domain.errors import DomainError
+    from api.models.accounts import Account, Role
+
+    if role.upper() not in Role.__members__:
+        console.print(f"[red]Error:[/] --role must be one of {', '.join(Role.__members__)}, got {role!r}")
+        raise typer.Exit(2)
+
+    async def work():
+        expires = clock.now() + clock.days(expires_days) if expires_days else None
+        if account:
+            owner = await Account.get_or_none(username=account)
+            if owner is None:
+                raise DomainError(f"no account named {account!r}")
+            return await accounts.create_token(name, account=owner, expires_at=expires)
+        if site is None:
+            raise DomainError("give --account for a personal token, or --site (and --role) for a service token")
+        (scope,) = await _sites([site])
+        return await accounts.create_token(name, site=scope, role=Role(role.upper()), expires_at=expires)
+
+    token, secret = _run_db(work)
+    console.print(f"Token {token.id} [bold]{name}[/] created")
+    _show_secret(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int = typer.Argument(..., help="The token's id (see `wenming token list`)")) -> None:
+    """Revoke a token at once."""
+    from api.domain import accounts
+    from api.domain.errors import DomainError
+    from api.models.accounts import ApiToken
+
+    async def work():
+        token = await ApiToken.get_or_none(id=token_id)
+        if token is None:
+            raise DomainError(f"no token with id {token_id}")
+        return await accounts.revoke_token(token)
+
+    token = _run_db(work)
+    console.print(f"Token {token.id} {token.name} revoked")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    from rich.table import Table
+
+    from api.models.accounts import ApiToken
+
+    async def work():
+        return await ApiToken.all().select_related("account", "site")
+
+    table = Table("id", "name", "prefix", "acts as", "expires", "revoked")
+    for t in _run_db(work):
+        who = f"account {t.account.username}" if t.account else f"{t.role.value} on {t.site.name}"
+        table.add_row(str(t.id), t.name, t.prefix, who, f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "", "yes" if t.revoked_at else "")
+    Console().print(table)

@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 
 from api.domain import validation
 from api.domain.errors import DomainError
+from api.domain.writes import check_version, save_versioned
 from api.models.sites import Site, SiteKind
 
 K = SiteKind
@@ -49,7 +50,7 @@ def check_parent(kind: SiteKind, parent: Site | None) -> None:
     )
 
 
-def _check_fields(fields: dict) -> None:
+def check_fields(fields: dict) -> None:
     if "name" in fields:
         fields["name"] = validation.text(fields["name"], "name", max_length=100)
     validation.in_range(fields.get("star_rating"), "starRating", 1, 5)
@@ -62,7 +63,7 @@ def _check_fields(fields: dict) -> None:
 
 async def create_site(*, kind: SiteKind, parent: Site | None = None, **fields) -> Site:
     check_parent(kind, parent)
-    _check_fields(fields)
+    check_fields(fields)
     async with in_transaction():
         site = await Site.create(kind=kind, parent=parent, path="", depth=(parent.depth + 1) if parent else 0, **fields)
         site.path = f"{parent.path if parent else '/'}{site.id}/"
@@ -91,6 +92,17 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
         await _rewrite_prefix(conn, "occurrence", "site_path", old_path, new_path, None)
     await site.refresh_from_db()
     return site
+
+
+async def update_site(site: Site, version: int, changes: dict, *, parent: Site | None | object = ...) -> Site:
+    """Edit a site's fields and, when `parent` is given, move it (with its subtree)."""
+    check_version(site, version, f"site {site.name}")
+    check_fields(changes)
+    async with in_transaction():
+        if parent is not ... and getattr(parent, "id", None) != site.parent_id:
+            await move_site(site, parent)  # type: ignore[arg-type]
+            version = site.version
+        return await save_versioned(site, version, changes, f"site {site.name}")
 
 
 async def _rewrite_prefix(conn, table: str, column: str, old: str, new: str, depth_change: int | None) -> None:

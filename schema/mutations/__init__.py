@@ -1,0 +1,11 @@
+"""The root Mutation: every area contributes a strawberry type of mutations (see base.py)."""
+
+import strawberry
+
+from schema.mutations.records import RecordMutation
+from schema.mutations.sites import SiteMutation
+
+
+@strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
+class Mutation(SiteMutation, RecordMutation):
+    pass

@@ -1,0 +1,70 @@
+"""The mutation convention: one input object; a payload with the result and `errors`.
+
+`perform` runs a write as one transaction with its audit entries: a broken rule rolls it all
+back and comes back as a UserError; nothing is half-written. Calling a mutation without a
+valid token is a top-level UNAUTHENTICATED error (authentication is not an input problem).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from tortoise.transactions import in_transaction
+
+from api.domain.errors import DomainError
+from api.domain.writes import Write
+from schema.context import Info
+
+T = TypeVar("T")
+log = logging.getLogger("wenming.mutations")
+
+
+@strawberry.type(description="Why a mutation changed nothing: the input field at fault, a message and a code.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "endsAt"]; null when no single field is'
+    )
+    message: str = strawberry.field(description="What is wrong, for a person to read")
+    code: str = strawberry.field(
+        description="Machine-readable: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_FOUND, WRONG_ID_TYPE, DUPLICATE, "
+        "CONFLICT, OUT_OF_SCOPE, FORBIDDEN, BAD_PARENT, CYCLE, END_BEFORE_START, BAD_RRULE, START_NOT_IN_RULE, "
+        "NOT_AN_OCCURRENCE, ALREADY_DELETED, NOT_DELETED, IN_USE ... (docs/editing.md lists them)"
+    )
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        path = ["input", *error.field.split(".")] if error.field else None
+        return cls(field=path, message=error.message, code=error.code)
+
+
+def payload(name: str, field_name: str, node: Any, what: str) -> type:
+    """A payload type `name` with `field_name: node | None` and `errors`."""
+    namespace = {
+        "__annotations__": {field_name: node | None, "errors": list[UserError]},
+        field_name: strawberry.field(default=None, description=f"The {what} as it is now; null when errors is not empty"),
+        "errors": strawberry.field(default_factory=list, description="Empty on success; otherwise why nothing changed"),
+    }
+    cls = type(name, (), namespace)
+    return strawberry.type(cls, description=f"The result of a mutation on a {what}.")
+
+
+async def perform(info: Info, work: Callable[[Write], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run `work` for the caller as one transaction; announce occurrence changes after commit."""
+    actor = info.context.actor
+    if not actor.authenticated:
+        raise GraphQLError(
+            "mutations need an API token: send 'Authorization: Bearer <token>'",
+            extensions={"code": "UNAUTHENTICATED"},
+        )
+    write = Write(actor)
+    try:
+        async with in_transaction():
+            result = await work(write)
+    except DomainError as error:
+        return None, [UserError.from_domain(error)]
+    await info.context.announce(write.occurrence_changes)
+    return result, []

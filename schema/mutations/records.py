@@ -1,0 +1,105 @@
+"""Soft delete and restore, for every editable type, by global ID: nothing is ever lost."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from tortoise.models import Model
+
+from api.domain import audit, occurrences
+from api.domain.errors import DomainError
+from api.domain.permissions import Role
+from api.domain.scope import path_of
+from api.domain.writes import Write, restore, soft_delete
+from api.models.events import Campaign, Event
+from api.models.people import Person
+from api.models.platforms import Platform
+from api.models.sites import Site, Venue
+from api.models.teams import Membership, Team
+from schema.context import Info
+from schema.mutations.base import UserError, perform
+from schema.mutations.inputs import load
+
+# GraphQL type name -> model. A lecturer is a person with a public profile.
+DELETABLE: dict[str, type[Model]] = {
+    "Site": Site, "Venue": Venue, "Platform": Platform, "Team": Team, "Membership": Membership,
+    "Person": Person, "Lecturer": Person, "Campaign": Campaign, "Event": Event,
+}
+
+
+async def _in_use(row: Model) -> str | None:
+    """Why deleting would orphan live things (deleting them first is the caller's decision)."""
+    live = {"deleted_at__isnull": True}
+    if isinstance(row, Site):
+        children = await Site.filter(parent_id=row.id, **live).count()
+        events = await Event.filter(site_id=row.id, **live).count()
+        teams = await Team.filter(home_site_id=row.id, **live).count()
+        if children or events or teams:
+            return f"{children} sites, {teams} teams and {events} events still belong to it"
+    if isinstance(row, Team) and (children := await Team.filter(parent_id=row.id, **live).count()):
+        return f"{children} teams still sit under it"
+    return None
+
+
+def _model(gid: relay.GlobalID) -> type[Model]:
+    if gid.type_name not in DELETABLE:
+        raise DomainError(f"a {gid.type_name} cannot be deleted or restored", field="id", code="WRONG_ID_TYPE")
+    return DELETABLE[gid.type_name]
+
+
+async def _delete(write: Write, input: DeleteInput) -> relay.GlobalID:
+    row = await load(_model(input.id), input.id, input.id.type_name, "id")
+    path = await path_of(row)
+    what = f"{input.id.type_name} {getattr(row, 'name', None) or getattr(row, 'title', None) or row.pk}"
+    write.actor.require(Role.EDITOR, path, where=what, field="id")
+    if reason := await _in_use(row):
+        raise DomainError(f"{what} cannot be deleted: {reason}", field="id", code="IN_USE")
+    before = audit.snapshot(row)
+    await soft_delete(row, input.version, what)
+    if isinstance(row, Event):
+        write.occurrence_changes += (await occurrences.refresh([row])).changes
+    await write.audit("DELETE", row, site_path=path, before=before)
+    return input.id
+
+
+async def _restore(write: Write, input: RestoreInput) -> relay.GlobalID:
+    row = await load(_model(input.id), input.id, input.id.type_name, "id", deleted=True)
+    path = await path_of(row)
+    what = f"{input.id.type_name} {getattr(row, 'name', None) or getattr(row, 'title', None) or row.pk}"
+    write.actor.require(Role.EDITOR, path, where=what, field="id")
+    before = audit.snapshot(row)
+    await restore(row, what)
+    if isinstance(row, Event):
+        write.occurrence_changes += (await occurrences.refresh([row])).changes
+    await write.audit("RESTORE", row, site_path=path, before=before)
+    return input.id
+
+
+@strawberry.input(description="What to delete: any editable object, and the version you read.")
+class DeleteInput:
+    id: relay.GlobalID = strawberry.field(description="Global ID of a Site, Venue, Platform, Team, Membership, Person, Campaign or Event")
+    version: int = strawberry.field(description="The version you read")
+
+
+@strawberry.input(description="A soft-deleted object to bring back.")
+class RestoreInput:
+    id: relay.GlobalID = strawberry.field(description="Global ID of the deleted object")
+
+
+@strawberry.type(description="The result of deleting or restoring an object.")
+class RecordPayload:
+    id: relay.GlobalID | None = strawberry.field(description="The object's ID; null when errors is not empty")
+    errors: list[UserError] = strawberry.field(description="Empty on success; otherwise why nothing changed")
+
+
+@strawberry.type(description="Deleting and restoring, for every editable type.")
+class RecordMutation:
+    @strawberry.mutation(description="Soft-delete an object: it disappears from every public answer, and restoreRecord brings it back")
+    async def delete_record(self, info: Info, input: DeleteInput) -> RecordPayload:
+        gid, errors = await perform(info, lambda w: _delete(w, input))
+        return RecordPayload(id=gid, errors=errors)
+
+    @strawberry.mutation(description="Bring back a soft-deleted object, as it was")
+    async def restore_record(self, info: Info, input: RestoreInput) -> RecordPayload:
+        gid, errors = await perform(info, lambda w: _restore(w, input))
+        return RecordPayload(id=gid, errors=errors)
