@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cross_web import HTTPException
 from strawberry import relay
 from strawberry.types import Info as StrawberryInfo
 
+from api.domain.accounts import authenticate
 from api.domain.errors import DomainError
+from api.domain.permissions import ANONYMOUS, Actor, Unauthenticated
 from api.settings import Settings
 from schema.loaders import Loaders
 
@@ -21,14 +24,30 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     # The app's change bus (api.live): writes announce on it, subscriptions listen to it.
     bus: Any = None
+    actor: Actor = ANONYMOUS
+
+    async def announce(self, occurrence_changes: list) -> None:
+        """Tell live subscribers (through the bus) what a committed write changed."""
+        if self.bus is not None and occurrence_changes:
+            from api.live.occurrences import announce
+
+            await announce(self.bus, occurrence_changes)
 
 
 Info = StrawberryInfo[Context, None]
 
 
 async def build_context(settings: Settings, request: Any, response: Any, *, bus: Any = None) -> Context:
-    """One per HTTP request, and one per WebSocket connection."""
-    return Context(settings=settings, request=request, response=response, bus=bus)
+    """One per HTTP request, and one per WebSocket connection.
+
+    A request without credentials is anonymous; one with a bad credential is refused (401)
+    rather than quietly served as anonymous, so a broken token is noticed at once.
+    """
+    try:
+        actor = await authenticate(request.headers.get("authorization")) if request is not None else None
+    except Unauthenticated as exc:
+        raise HTTPException(401, exc.message) from exc
+    return Context(settings=settings, request=request, response=response, bus=bus, actor=actor or ANONYMOUS)
 
 
 def node_pk(gid: relay.GlobalID | None, type_name: str, field_name: str) -> int | None:
