@@ -12,8 +12,9 @@ from api.domain.clock import local
 from api.domain.permissions import Actor
 from api.models.audit import AuditEntry
 
-# Bookkeeping columns that every change moves; the audit shows what the editor changed.
-NOT_AUDITED = {"created_at", "updated_at"}
+# Bookkeeping columns that every change moves (the audit shows what the editor changed),
+# and secrets' hashes.
+NOT_AUDITED = {"created_at", "updated_at", "token_hash"}
 
 
 def _json(value: Any) -> Any:

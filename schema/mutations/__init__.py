@@ -2,10 +2,11 @@
 
 import strawberry
 
+from schema.mutations.access import AccessMutation
 from schema.mutations.records import RecordMutation
 from schema.mutations.sites import SiteMutation
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
-class Mutation(SiteMutation, RecordMutation):
+class Mutation(SiteMutation, RecordMutation, AccessMutation):
     pass
