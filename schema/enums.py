@@ -5,6 +5,7 @@ from enum import Enum, StrEnum
 
 import strawberry
 
+from api.models.accounts import Role
 from api.models.events import CampaignKind, EventKind, EventStatus, LectureFormat
 from api.models.sites import PilotLevel, SiteKind, VenueKind
 from api.models.teams import MemberRole, TeamCategory, TeamKind
@@ -89,6 +90,12 @@ CampaignKindEnum = graphql_enum(CampaignKind, "The kind of a campaign (主题活
     "FESTIVAL": "节日活动: a festival campaign (春节, 学雷锋日 ...)",
     "MONTHLY_THEME": "月度主题: a monthly theme",
     "ACTIVITY_DAY": "集中活动日: a concentrated activity day",
+})
+
+RoleEnum = graphql_enum(Role, "A role held on a site and everything below it; each includes the ones before it.", {
+    "VIEWER": "Reads private fields (contact names and phones) in the subtree",
+    "EDITOR": "Edits content in the subtree",
+    "ADMIN": "Also manages accounts, grants and tokens in the subtree, and reads its audit log",
 })
 
 
