@@ -10,8 +10,8 @@ from tortoise.transactions import in_transaction
 from api.domain import occurrences, validation
 from api.domain.clock import local
 from api.domain.errors import DomainError
-from api.domain.recurrence import is_instance, parse_exdates, parse_rule
-from api.models.events import Event, EventKind, EventLecturer, EventOverride
+from api.domain.recurrence import check_series, is_instance, parse_exdates
+from api.models.events import Event, EventKind, EventLecturer, EventOverride, LectureFormat
 from api.models.people import Person
 from api.models.sites import Venue
 
@@ -29,6 +29,48 @@ def _check_times(starts_at: datetime, ends_at: datetime, all_day: bool) -> None:
         raise DomainError("an all-day event starts and ends at local midnight", field="startsAt", code="NOT_A_DATE")
 
 
+async def check_venue(venue_id: int | None, site_id: int) -> None:
+    if venue_id is not None and not await Venue.filter(id=venue_id, site_id=site_id, deleted_at__isnull=True).exists():
+        raise DomainError(f"venue {venue_id} does not belong to site {site_id}", field="venueId", code="BAD_VENUE")
+
+
+async def check_event(
+    *,
+    kind: EventKind,
+    title: str,
+    site_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    all_day: bool = False,
+    rrule: str | None = None,
+    exdates: Sequence[str] = (),
+    lecturer_ids: Sequence[int] = (),
+    venue_id: int | None = None,
+    format: LectureFormat | None = None,
+    summary: str = "",
+) -> dict:
+    """The rules every event meets, new or edited; returns the fields normalised."""
+    title = validation.text(title, "title", max_length=120)
+    summary = validation.text(summary, "summary", max_length=300, required=False)
+    _check_times(starts_at, ends_at, all_day)
+    starts_at, ends_at = local(starts_at), local(ends_at)
+    if rrule:
+        check_series(rrule, starts_at, all_day)
+    parse_exdates(exdates, all_day)
+    if kind != EventKind.LECTURE and (lecturer_ids or format):
+        raise DomainError("only lectures have lecturers and a format", field="lecturerIds", code="NOT_A_LECTURE")
+    await check_venue(venue_id, site_id)
+    if lecturer_ids:
+        found = set(await Person.filter(id__in=list(lecturer_ids), is_lecturer=True, deleted_at__isnull=True).values_list("id", flat=True))
+        if missing := [i for i in lecturer_ids if i not in found]:
+            raise DomainError(f"people {missing} are not lecturers", field="lecturerIds", code="NOT_FOUND")
+    return {
+        "kind": kind, "title": title, "site_id": site_id, "starts_at": starts_at, "ends_at": ends_at,
+        "all_day": all_day, "rrule": rrule or None, "exdates": list(exdates), "venue_id": venue_id,
+        "format": format, "summary": summary,
+    }
+
+
 async def create_event(
     *,
     kind: EventKind,
@@ -42,34 +84,23 @@ async def create_event(
     exdates: Sequence[str] = (),
     lecturer_ids: Sequence[int] = (),
     venue_id: int | None = None,
+    changes: list | None = None,
     **fields,
 ) -> Event:
-    title = validation.text(title, "title", max_length=120)
-    if "summary" in fields:
-        fields["summary"] = validation.text(fields["summary"], "summary", max_length=300, required=False)
-    _check_times(starts_at, ends_at, all_day)
-    starts_at, ends_at = local(starts_at), local(ends_at)
-    if rrule:
-        parse_rule(rrule, starts_at, all_day)
-    parse_exdates(exdates, all_day)
-    if kind != EventKind.LECTURE and (lecturer_ids or fields.get("format")):
-        raise DomainError("only lectures have lecturers and a format", field="lecturerIds", code="NOT_A_LECTURE")
-    if venue_id is not None and not await Venue.filter(id=venue_id, site_id=site_id).exists():
-        raise DomainError(f"venue {venue_id} does not belong to site {site_id}", field="venueId", code="BAD_VENUE")
-    if lecturer_ids:
-        found = set(await Person.filter(id__in=list(lecturer_ids), is_lecturer=True).values_list("id", flat=True))
-        if missing := [i for i in lecturer_ids if i not in found]:
-            raise DomainError(f"people {missing} are not lecturers", field="lecturerIds", code="NOT_FOUND")
+    """`changes`, when given, receives the occurrence changes (for live listeners)."""
+    checked = await check_event(
+        kind=kind, title=title, site_id=site_id, starts_at=starts_at, ends_at=ends_at, all_day=all_day,
+        rrule=rrule, exdates=exdates, lecturer_ids=lecturer_ids, venue_id=venue_id,
+        format=fields.pop("format", None), summary=fields.pop("summary", ""),
+    )
     async with in_transaction():
-        event = await Event.create(
-            kind=kind, title=title, platform_id=platform_id, site_id=site_id, venue_id=venue_id,
-            starts_at=starts_at, ends_at=ends_at, all_day=all_day, rrule=rrule or None,
-            exdates=list(exdates), **fields,
-        )
+        event = await Event.create(platform_id=platform_id, **checked, **fields)
         await EventLecturer.bulk_create(
             [EventLecturer(event_id=event.id, person_id=pid, position=i) for i, pid in enumerate(lecturer_ids)]
         )
-        await occurrences.refresh([event])
+        refreshed = await occurrences.refresh([event])
+    if changes is not None:
+        changes += refreshed.changes
     return event
 
 
@@ -81,6 +112,8 @@ async def change_occurrence(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     title: str | None = None,
+    venue_id: int | None = None,
+    changes: list | None = None,
 ) -> EventOverride:
     """Move, retitle or cancel one instance of a series (RECURRENCE-ID override)."""
     recurrence_id = local(recurrence_id)
@@ -89,7 +122,7 @@ async def change_occurrence(
     if not is_instance(event.rrule, event.starts_at, event.all_day, recurrence_id):
         raise DomainError(
             f"{local(recurrence_id).isoformat()} is not an occurrence of event {event.id}",
-            field="recurrenceId",
+            field="occurrenceId",
             code="NOT_AN_OCCURRENCE",
         )
     if starts_at or ends_at:
@@ -98,10 +131,12 @@ async def change_occurrence(
     async with in_transaction():
         override, _ = await EventOverride.get_or_create(event_id=event.id, recurrence_id=recurrence_id)
         override.cancelled, override.starts_at, override.ends_at = cancelled, starts_at, ends_at
-        override.title = title
+        override.title, override.venue_id = title, venue_id
         override.version += 1
         await override.save()
         event.version += 1
         await event.save(update_fields=["version", "updated_at"])
-        await occurrences.refresh([event])
+        refreshed = await occurrences.refresh([event])
+    if changes is not None:
+        changes += refreshed.changes
     return override
