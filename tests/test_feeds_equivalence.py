@@ -97,11 +97,11 @@ async def around_today(n: Network) -> dict[str, int]:
         lecturer_ids=[n.lecturer.id], starts_at=t(30, 9), ends_at=t(30, 10), **published,
     )
     await change_occurrence(single, t(30, 9), starts_at=t(31, 14), ends_at=t(31, 15))
-    # A series whose first day does not match its rule (a Friday start, Saturdays only).
-    friday = midnight + timedelta(days=(4 - today.weekday()) % 7 + 7, hours=9)
+    # A series on two weekdays, starting on the first of them (a start the rule does not give is refused).
+    saturday = midnight + timedelta(days=(5 - today.weekday()) % 7 + 7, hours=9)
     await create_event(
-        kind=EventKind.ACTIVITY, title="周六读书会", platform_id=n.culture.id, site_id=n.station.id,
-        starts_at=friday, ends_at=friday + timedelta(hours=2), rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3", **published,
+        kind=EventKind.ACTIVITY, title="周末读书会", platform_id=n.culture.id, site_id=n.station.id,
+        starts_at=saturday, ends_at=saturday + timedelta(hours=2), rrule="FREQ=WEEKLY;BYDAY=SA,SU;COUNT=5", **published,
     )
     await create_event(
         kind=EventKind.ACTIVITY, title="草稿系列", platform_id=n.culture.id, site_id=n.station.id,
@@ -172,6 +172,20 @@ async def test_default_window_edges_match_graphql(db, client, gql):
     for path, query, args in scopes(n):
         counts.append(await assert_one_truth(client, gql, path, query, args, {}))
     assert max(counts) > 60  # the weekly series is mostly inside the default window
+
+
+async def test_the_widest_feed_window_is_one_graphql_window(db, client, gql):
+    """366 days back to 366 ahead: the feed and GraphQL's ``occurrences`` both take it whole
+    (one window limit in the domain), and agree."""
+    n = await build()
+    await around_today(n)
+    widest = {"days_back": "366", "days_ahead": "366"}
+    start, end = window_of(await client.get(f"/feeds/sites/{n.centre.id}.ics", params=widest))
+    assert end - start == timedelta(days=733)
+    counts = [
+        await assert_one_truth(client, gql, path, {**query, **widest}, args, {}) for path, query, args in scopes(n)[:4]
+    ]
+    assert max(counts) > 70  # the weekly series: about 80 weeks, most of them inside
 
 
 async def test_narrow_windows_around_moves_match_graphql(db, client, gql):

@@ -101,33 +101,24 @@ query($from: DateTime!, $to: DateTime!, $within: ID, $site: ID, $kind: [EventKin
   }
 }
 """
-GRAPHQL_MAX_DAYS = 400
-
-
 async def graphql_instances(gql, start: datetime, end: datetime, **args) -> list[Instance]:
-    """Every occurrence GraphQL returns for the scope and window, paged 100 at a time (the
-    window cut into pieces of at most 400 days, the most one query takes)."""
+    """Every occurrence GraphQL returns for the scope and window, paged 100 at a time: one
+    window, as wide as any feed's (both faces share the domain's window limit)."""
     seen: dict[str, Instance] = {}
-    piece_start = start
-    while piece_start < end:
-        piece_end = min(end, piece_start + timedelta(days=GRAPHQL_MAX_DAYS))
-        after = None
-        while True:
-            data = await gql(
-                OCCURRENCES, **{"from": piece_start.isoformat(), "to": piece_end.isoformat()}, after=after, **args
+    after = None
+    while True:
+        data = await gql(OCCURRENCES, **{"from": start.isoformat(), "to": end.isoformat()}, after=after, **args)
+        page = data["occurrences"]
+        for edge in page["edges"]:
+            node = edge["node"]
+            seen[node["id"]] = (
+                datetime.fromisoformat(node["startsAt"]).astimezone(SHANGHAI),
+                datetime.fromisoformat(node["endsAt"]).astimezone(SHANGHAI),
+                node["status"] == "CANCELLED",
             )
-            page = data["occurrences"]
-            for edge in page["edges"]:
-                node = edge["node"]
-                seen[node["id"]] = (
-                    datetime.fromisoformat(node["startsAt"]).astimezone(SHANGHAI),
-                    datetime.fromisoformat(node["endsAt"]).astimezone(SHANGHAI),
-                    node["status"] == "CANCELLED",
-                )
-            if not page["pageInfo"]["hasNextPage"]:
-                break
-            after = page["pageInfo"]["endCursor"]
-        piece_start = piece_end
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
     return _clip(list(seen.values()), start, end)
 
 

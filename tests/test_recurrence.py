@@ -7,7 +7,7 @@ import pytest
 from api.domain.errors import DomainError
 from api.domain.events import change_occurrence, create_event
 from api.domain.recurrence import Change, expand, parse_rule
-from api.models.events import EventKind, Occurrence
+from api.models.events import Event, EventKind, Occurrence
 from tests.network import at, build
 
 
@@ -102,3 +102,40 @@ async def test_the_occurrences_table_follows_the_series(db):
     ]
     await change_occurrence(net.weekly, at(2026, 3, 21, 9, 30), cancelled=False)
     assert not await Occurrence.filter(event_id=net.weekly.id, cancelled=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "all_day", "rule", "named"),
+    [
+        # A Tuesday start for a Mondays-only rule: the first Monday after it is named.
+        (at(2026, 3, 3, 9, 30), at(2026, 3, 3, 11), False, "FREQ=WEEKLY;BYDAY=MO",
+         "2026-03-09T09:30:00+08:00 (a Monday)"),
+        # The wrong hour for BYHOUR: the same day at the rule's hour.
+        (at(2026, 3, 3, 9), at(2026, 3, 3, 10), False, "FREQ=DAILY;BYHOUR=14;COUNT=5", "2026-03-03T14:00:00+08:00"),
+        # An all-day monthly rule on the 5th started on the 6th: the next 5th, as a date.
+        (at(2026, 3, 6), at(2026, 3, 7), True, "RRULE:FREQ=MONTHLY;BYMONTHDAY=5;COUNT=12", "2026-04-05 (a Sunday)"),
+        # A rule that ends before it starts gives nothing at all.
+        (at(2026, 3, 3, 9), at(2026, 3, 3, 10), False, "FREQ=WEEKLY;UNTIL=20260201T000000Z", "gives no occurrence"),
+    ],
+)
+async def test_a_series_must_start_on_its_rules_first_occurrence(db, start, end, all_day, rule, named):
+    """RFC 5545 counts DTSTART as an occurrence even when the rule does not give it; the
+    occurrences table would not. Such a series is refused, naming the date to start on."""
+    net = await build()
+    events, occurrences = await Event.all().count(), await Occurrence.all().count()
+    with pytest.raises(DomainError) as err:
+        await create_event(kind=EventKind.ACTIVITY, title="错开的系列", platform_id=net.culture.id,
+                           site_id=net.station.id, starts_at=start, ends_at=end, all_day=all_day, rrule=rule)
+    assert (err.value.field, err.value.code) == ("rrule", "START_NOT_IN_RULE")
+    assert named in err.value.message
+    assert (await Event.all().count(), await Occurrence.all().count()) == (events, occurrences)
+
+
+async def test_starting_on_the_named_date_is_accepted(db):
+    net = await build()
+    monday = at(2026, 3, 9, 9, 30)
+    event = await create_event(kind=EventKind.ACTIVITY, title="周一系列", platform_id=net.culture.id,
+                               site_id=net.station.id, starts_at=monday, ends_at=monday.replace(hour=11),
+                               rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=3")
+    rows = await Occurrence.filter(event_id=event.id).order_by("starts_at")
+    assert [r.starts_at.astimezone(monday.tzinfo) for r in rows] == [at(2026, 3, d, 9, 30) for d in (9, 16, 23)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from api.demo import catalogue as cat
-from api.demo.campaigns import CampaignIndex
+from api.demo.campaigns import ACTIVITY_DAY, CampaignIndex
 from api.demo.network import Centre, Node
 from api.demo.teams import CentreTeams, LectureTeam
 from api.domain.clock import SHANGHAI, day_start
@@ -285,7 +285,8 @@ class Programme:
         plans.append(Plan(dict(
             kind=EventKind.ACTIVITY, title=f"{centre.district.name}新时代文明实践集中活动日",
             platform_id=self.platforms["THEORY"], site_id=centre.node.site.id, starts_at=day_start(first_day),
-            ends_at=day_start(first_day + timedelta(days=1)), all_day=True, rrule="FREQ=MONTHLY;BYMONTHDAY=5;COUNT=12",
+            ends_at=day_start(first_day + timedelta(days=1)), all_day=True,
+            rrule=f"FREQ=MONTHLY;BYMONTHDAY={ACTIVITY_DAY};COUNT=12",  # the activity days' series
             team_id=teams.corps.id, status=EventStatus.PUBLISHED, audience="全体志愿者",
             summary="每月5日，中心、所、站同步开展文明实践志愿服务。",
         )))

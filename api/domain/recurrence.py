@@ -42,9 +42,7 @@ class Instance:
 
 def parse_rule(text: str, starts_at: datetime, all_day: bool) -> rrule:
     """Parse an RRULE (with or without the 'RRULE:' prefix); DomainError says what is wrong."""
-    body = text.strip()
-    if body.upper().startswith("RRULE:"):
-        body = body[6:]
+    body = _body(text)
     if not body or "\n" in body:
         raise DomainError("rrule must be one RRULE line such as FREQ=WEEKLY;BYDAY=SA", field="rrule", code="BAD_RRULE")
     try:
@@ -129,6 +127,43 @@ def first_instances(rule_text: str, starts_at: datetime, all_day: bool, count: i
         if len(out) >= count:
             break
     return out
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def check_series(rule_text: str, starts_at: datetime, all_day: bool) -> rrule:
+    """Validate a series: the rule itself, and that its start is the rule's first instance.
+
+    RFC 5545 counts DTSTART as the first instance even when the rule would not give it
+    (a Tuesday start with FREQ=WEEKLY;BYDAY=MO); dateutil, and so the occurrences table, does
+    not. Calendar apps and GraphQL would then disagree, so such a series is refused, with the
+    date to start it on instead.
+    """
+    rule = parse_rule(rule_text, starts_at, all_day)
+    start = local(starts_at)
+    first = next(iter(first_instances(rule_text, start, all_day, 1)), None)
+    if first == (day_start(start.date()) if all_day else start):
+        return rule
+    shown = _moment(start, all_day)
+    if first is None:
+        message = f"rrule {_body(rule_text)!r} gives no occurrence on or after startsAt ({shown})"
+    else:
+        message = (
+            f"startsAt ({shown}, a {WEEKDAYS[start.weekday()]}) is not an occurrence of rrule "
+            f"{_body(rule_text)!r}: a series starts on its first occurrence, which would be "
+            f"{_moment(first, all_day)} (a {WEEKDAYS[first.weekday()]}); start it then, or change the rule"
+        )
+    raise DomainError(message, field="rrule", code="START_NOT_IN_RULE")
+
+
+def _moment(value: datetime, all_day: bool) -> str:
+    return value.date().isoformat() if all_day else local(value).isoformat()
+
+
+def _body(text: str) -> str:
+    body = text.strip()
+    return body[6:] if body.upper().startswith("RRULE:") else body
 
 
 def is_instance(rule_text: str | None, starts_at: datetime, all_day: bool, candidate: datetime) -> bool:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from starlette.datastructures import QueryParams
 
 from api.domain import clock
+from api.domain.occurrences import MAX_WINDOW_DAYS
 from api.feeds.errors import bad_parameter
 from api.models.events import EventKind
 from api.models.platforms import Platform
@@ -21,9 +22,11 @@ DEFAULT_DAYS_BACK = 90
 DEFAULT_DAYS_AHEAD = 365
 MAX_DAYS_BACK = 366
 MAX_DAYS_AHEAD = 366
-# Explicit from/to: at most this long, and ending no later than MAX_DAYS_AHEAD days after
-# today (the occurrences table is materialised ahead far enough to cover that).
-MAX_WINDOW_DAYS = MAX_DAYS_BACK + MAX_DAYS_AHEAD + 1
+# Any window (days_back/days_ahead, or from/to) is at most the domain's MAX_WINDOW_DAYS long,
+# the limit of the one occurrence query (checked here first, to name the parameter), and
+# ends no later than MAX_DAYS_AHEAD days after today (the occurrences table is materialised
+# ahead far enough to cover that).
+assert MAX_DAYS_BACK + 1 + MAX_DAYS_AHEAD <= MAX_WINDOW_DAYS, "the widest feed window must fit one occurrence query"
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 

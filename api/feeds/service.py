@@ -26,7 +26,7 @@ import pickle
 import time
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from tortoise import connections
 from tortoise.queryset import ValuesListQuery
 
-from api.domain.occurrences import MAX_WINDOW_DAYS, OccurrenceFilter
+from api.domain.occurrences import OccurrenceFilter
 from api.feeds import render
 from api.feeds.cache import BlockCache, ChangeClock, WeightedLRU
 from api.feeds.errors import FeedError
@@ -125,8 +125,8 @@ def _digest(*parts: object) -> str:
     return hashlib.blake2b(pickle.dumps(parts, protocol=5), digest_size=12).hexdigest()
 
 
-def occurrence_filters(scope: Scope, params: FeedParams) -> list[OccurrenceFilter]:
-    """The scope and window as OccurrenceFilters, the window cut into pieces the filter accepts."""
+def occurrence_filter(scope: Scope, params: FeedParams) -> OccurrenceFilter:
+    """The scope and window as the OccurrenceFilter GraphQL's ``occurrences`` would build."""
     args = dict(scope.filter_args)
     if params.kinds:
         args["kinds"] = params.kinds
@@ -136,14 +136,7 @@ def occurrence_filters(scope: Scope, params: FeedParams) -> list[OccurrenceFilte
             wanted &= set(args["platform_ids"])
             wanted = wanted or {-1}
         args["platform_ids"] = tuple(sorted(wanted))
-    pieces = []
-    start, end = params.window.start, params.window.end
-    step = timedelta(days=MAX_WINDOW_DAYS)
-    while start < end:
-        piece_end = min(end, start + step)
-        pieces.append(OccurrenceFilter(start=start, end=piece_end, **args))
-        start = piece_end
-    return pieces
+    return OccurrenceFilter(start=params.window.start, end=params.window.end, **args)
 
 
 @dataclass(frozen=True)
@@ -202,13 +195,10 @@ class FeedService:
         """(event id, version, updated_at, status, and the updated_at of its site, venue, team,
         platform and campaign) for every event with an occurrence in the scope and window,
         selected by the OccurrenceFilter query itself, in event-id order."""
-        rows: set[tuple] = set()
-        for flt in occurrence_filters(scope, params):
-            qs = flt.queryset()
-            if scope.event_id is not None:
-                qs = qs.filter(event_id=scope.event_id)
-            rows.update(await _raw(qs.order_by("event_id").distinct().values_list(*STAMP_FIELDS)))
-        return sorted(rows)
+        qs = occurrence_filter(scope, params).queryset()
+        if scope.event_id is not None:
+            qs = qs.filter(event_id=scope.event_id)
+        return await _raw(qs.order_by("event_id").distinct().values_list(*STAMP_FIELDS))
 
     async def event_ids(self, scope: Scope, params: FeedParams) -> list[int]:
         return [row[0] for row in await self._stamps(scope, params)]
