@@ -16,6 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.settings import Settings
 from schema.context import Context, build_context
+from schema.persisted import PersistedDocuments
 from schema.schema import schema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -25,9 +26,14 @@ def wants_graphql_response_json(request: Request) -> bool:
     return GRAPHQL_RESPONSE_JSON in request.headers.get("accept", "")
 
 
+def response_media_type(request: Request) -> str:
+    return f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8" if wants_graphql_response_json(request) else "application/json"
+
+
 class GraphQLApp(GraphQL):
     """GET and POST for queries (never mutations over GET), no batching, readable Chinese,
-    and the GraphQL-over-HTTP media type with its status codes when the client asks for it."""
+    the GraphQL-over-HTTP media type with its status codes when the client asks for it, and
+    trusted documents by id over GET, cached with ETags (schema/persisted.py)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -38,9 +44,11 @@ class GraphQLApp(GraphQL):
             allowed_origins=settings.allowed_origins,
         )
         self.settings = settings
+        self.bus: Any = None  # the app's change bus, set by create_app
+        self.documents = PersistedDocuments(schema, response_media_type)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return await build_context(self.settings, request, response)
+        return await build_context(self.settings, request, response, bus=self.bus)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -49,9 +57,16 @@ class GraphQLApp(GraphQL):
         # Remembered for run(): under graphql-response+json a request that never reached
         # execution (syntax or validation error) answers 400.
         request.state.graphql_executed = result.data is not None
+        # A persisted document's answer is cached only when it has no errors.
+        request.state.graphql_errors = bool(result.errors)
         return await super().process_result(request, result)
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        if isinstance(request, Request) and context is None and PersistedDocuments.wanted(request):
+            return await self.documents.respond(request, self._run_graphql)
+        return await self._run_graphql(request, context)
+
+    async def _run_graphql(self, request: Any, context: Any = None) -> Any:
         kwargs = {} if context is None else {"context": context}
         try:
             response = await super().run(request, **kwargs)
@@ -59,6 +74,12 @@ class GraphQLApp(GraphQL):
             if exc.status_code == 400 and "not allowed when using GET" in exc.reason:
                 # GraphQL over HTTP: a mutation over GET is 405, with POST as the way.
                 return PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
+            if exc.status_code == 401:  # a bad token (schema/context.py): say why, the GraphQL way
+                body = {"errors": [{"message": exc.reason, "extensions": {"code": "UNAUTHENTICATED"}}]}
+                return Response(
+                    self.encode_json(body), status_code=401, media_type=response_media_type(request),
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
             raise
         if isinstance(request, Request) and isinstance(response, Response) and wants_graphql_response_json(request):
             if response.media_type == "application/json" or response.headers.get("content-type", "").startswith("application/json"):

@@ -68,3 +68,15 @@ async def test_the_audit_log_shows_who_changed_what_to_admins_of_the_subtree_onl
         assert body["data"] is None and words in body["errors"][0]["message"]
     other = (await post(client, callers.admin, AUDIT, within=gid("Site", net.other_centre.id))).json()
     assert other["data"] is None and "outside your scope" in other["errors"][0]["message"]
+
+
+async def test_a_bad_token_gets_a_graphql_error_with_401_and_www_authenticate(client):
+    net = await build()
+    callers = await make_callers(net)
+    response = await post(client, callers.expired, ME)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED" and "expired" in error["message"]
+    malformed = await client.post("/graphql", json={"query": ME}, headers={"Authorization": "Token abc"})
+    assert malformed.status_code == 401 and "Bearer <token>" in malformed.json()["errors"][0]["message"]

@@ -1,0 +1,297 @@
+"""Trusted documents (persisted queries): a screen asks for a document by id over GET, and
+the server answers from a cache, with an ETag and a real 304.
+
+    GET /graphql?documentId=board&variables={"site":"U2l0ZTox"}
+
+- The documents live in the repo, ``schema/documents/<id>.graphql`` (id = file stem), are
+  checked against the schema at start-up and listed in docs/screens.md. Strawberry 0.341 has
+  no persisted-query support of its own (``GraphQLRequestData.query`` may be None, nothing
+  more), so the document's text is put in the request and strawberry's own GET path runs it:
+  same validation, errors and media types as ``GET /graphql?query=...``.
+- The cache key is (document id, variables); an entry is served while
+  1. the data watermark is the one it was computed under: one statement of MAX(id),
+     MAX(updated_at) (and COUNT for the link tables, whose rows are deleted outright) over
+     every table a public answer reads; any write through the domain moves it. It is read
+     at most once a second per process (``watermark_ttl``), so polling screens cost one
+     statement a second and a write shows within that second, and
+  2. the clock has not reached the time its answer changes by itself: resolvers whose answer
+     moves with time (the board at the next start, end or midnight; statistics when the next
+     occurrence ends) report it with ``answer_changes_at``. That time is the key's time
+     component, exact rather than a minute bucket, so an unchanged board stays one entry
+     for hours and is recomputed at the very moment it changes.
+- The ETag hashes the body, so it is the same in every worker process and does not move when
+  an unrelated write forced a recomputation that gave the same answer (a write elsewhere in
+  the city costs a kiosk one recomputation here, never a 200 to the kiosk).
+- Anonymous requests only: with an Authorization header the document runs fresh and the
+  answer is ``private, no-store`` (what a token may see is never put in the shared cache).
+- Arbitrary documents are still served over POST (and GET ?query=), uncached as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from graphql import OperationDefinitionNode, OperationType, parse, validate
+from starlette.requests import Request
+from cross_web import HTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from tortoise import connections
+
+from api.domain import clock
+
+DOCUMENTS_DIR = Path(__file__).with_name("documents")
+DOCUMENT_ID = "documentId"
+# How long a screen or a proxy may reuse an answer without asking (never past the time the
+# answer changes by itself); after that it revalidates with If-None-Match and gets a 304.
+MAX_AGE_SECONDS = 10
+CACHE_BYTES = 32 * 1024 * 1024
+WATERMARK_TTL_SECONDS = 1.0
+CHANGES_AT = "answer_changes_at"  # the request.state attribute resolvers lower
+
+# Tables a public answer reads. MAX(id) catches inserts, MAX(updated_at) catches edits and soft
+# deletes (Record.updated_at is auto_now), COUNT catches hard deletes of link rows. Occurrence
+# rows are rewritten (deleted and inserted with new ids) by every change to their event.
+# Another area that adds public tables (orders) adds them here.
+WATERMARK_TABLES: dict[str, tuple[str, ...]] = {
+    "site": ("MAX(id)", "MAX(updated_at)"),
+    "venue": ("MAX(id)", "MAX(updated_at)"),
+    "platform": ("MAX(id)", "MAX(updated_at)"),
+    "team": ("MAX(id)", "MAX(updated_at)"),
+    "membership": ("MAX(id)", "MAX(updated_at)", "COUNT(*)"),
+    "person": ("MAX(id)", "MAX(updated_at)"),
+    "campaign": ("MAX(id)", "MAX(updated_at)"),
+    "event": ("MAX(id)", "MAX(updated_at)"),
+    "event_lecturer": ("MAX(id)", "COUNT(*)"),
+    "event_override": ("MAX(id)", "MAX(updated_at)"),
+    "occurrence": ("MAX(id)",),
+}
+WATERMARK_SQL = "SELECT " + ", ".join(
+    f"(SELECT {agg} FROM {table})" for table, aggs in WATERMARK_TABLES.items() for agg in aggs
+)
+
+
+async def watermark() -> tuple:
+    """Compared, never interpreted: equal watermarks mean no public data changed."""
+    _, rows = await connections.get("default").execute_query(WATERMARK_SQL)
+    return tuple(str(v) for v in rows[0])  # str: SQLite gives text, PostgreSQL datetimes
+
+
+def answer_changes_at(info: Any, when: datetime) -> None:
+    """Called by a resolver whose answer changes with time alone: ``when`` it next does.
+
+    Kept on the request (its state lives as long as the request), the earliest wins.
+    """
+    request = getattr(info.context, "request", None)
+    state = getattr(request, "state", None)
+    if state is None:
+        return
+    current = getattr(state, CHANGES_AT, None)
+    if current is None or when < current:
+        setattr(state, CHANGES_AT, when)
+
+
+class DocumentError(Exception):
+    """A request for a document that cannot be served; answered as a GraphQL-shaped 4xx."""
+
+    def __init__(self, status: int, message: str, code: str, field: str) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.field = status, message, code, field
+
+    def response(self) -> Response:
+        body = {"errors": [{"message": self.message, "extensions": {"code": self.code, "field": self.field}}]}
+        return JSONResponse(body, status_code=self.status, headers={"Cache-Control": "no-store"})
+
+
+def load_documents(schema: Any, directory: Path = DOCUMENTS_DIR) -> dict[str, str]:
+    """Every ``<id>.graphql`` of the directory, each checked to be one valid query."""
+    documents = {}
+    for path in sorted(directory.glob("*.graphql")):
+        text = path.read_text(encoding="utf-8")
+        ast = parse(text)
+        operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) != 1 or operations[0].operation != OperationType.QUERY:
+            raise ValueError(f"{path}: a trusted document holds exactly one query")
+        if errors := validate(schema._schema, ast):
+            raise ValueError(f"{path} does not validate against the schema: {errors[0].message}")
+        documents[path.stem] = text
+    return documents
+
+
+@dataclass(frozen=True)
+class Answer:
+    mark: tuple
+    changes_at: datetime | None
+    body: bytes
+    etag: str
+
+
+class AnswerCache:
+    """LRU of answers by (document id, variables), bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> Answer | None:
+        answer = self._items.get(key)
+        if answer is not None:
+            self._items.move_to_end(key)
+        return answer
+
+    def put(self, key: tuple[str, str], answer: Answer) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= len(old.body)
+        if len(answer.body) > self.max_bytes:
+            return
+        self._items[key] = answer
+        self.bytes += len(answer.body)
+        while self.bytes > self.max_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self.bytes -= len(evicted.body)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.bytes = 0
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/"x" matches "x"."""
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    return etag in {t.strip().removeprefix("W/") for t in header.split(",")}
+
+
+Execute = Callable[[Request], Awaitable[Response]]
+MediaType = Callable[[Request], str]
+
+
+class PersistedDocuments:
+    """Answers ``GET /graphql?documentId=...`` (see the module docstring)."""
+
+    def __init__(self, schema: Any, media_type: MediaType, directory: Path = DOCUMENTS_DIR) -> None:
+        self.documents = load_documents(schema, directory)
+        self.media_type = media_type  # per request: the same body under the type each client asks for
+        self.cache = AnswerCache()
+        self._inflight: dict[tuple[str, str], asyncio.Future[Answer | Response]] = {}
+        self.executions = 0  # documents actually run (cache misses), for tests and the benchmark
+        # The watermark is read at most once per this many seconds: a thousand screens polling
+        # cost one statement a second, and a write shows within that second (Cache-Control
+        # already lets a screen keep an answer MAX_AGE_SECONDS). 0: read it on every request.
+        self.watermark_ttl = WATERMARK_TTL_SECONDS
+        self.monotonic = time.monotonic
+        self._mark: tuple[tuple, float] | None = None
+
+    @staticmethod
+    def wanted(request: Request) -> bool:
+        return request.method == "GET" and DOCUMENT_ID in request.query_params
+
+    async def respond(self, request: Request, execute: Execute) -> Response:
+        try:
+            doc_id, variables = self._parse(request)
+        except DocumentError as exc:
+            return exc.response()
+        if "authorization" in request.headers:
+            try:
+                response = await self._run(request, execute, doc_id, variables)
+            except HTTPException as exc:  # a refused credential (401)
+                response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
+        key = (doc_id, variables)
+        mark, now = await self._watermark(), clock.now()
+        answer = self.cache.get(key)
+        if answer is None or answer.mark != mark or (answer.changes_at is not None and now >= answer.changes_at):
+            result = await self._compute(request, execute, key, mark)
+            if isinstance(result, Response):  # errors: answered as they are, never cached
+                result.headers["Cache-Control"] = "no-store"
+                return result
+            answer = result
+        headers = self._headers(answer, now)
+        if _etag_matches(request.headers.get("if-none-match"), answer.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(answer.body, media_type=self.media_type(request), headers=headers)
+
+    async def _watermark(self) -> tuple:
+        at = self.monotonic()
+        if self._mark is None or at - self._mark[1] >= self.watermark_ttl:
+            self._mark = (await watermark(), at)
+        return self._mark[0]
+
+    def _parse(self, request: Request) -> tuple[str, str]:
+        params = request.query_params
+        doc_id = params[DOCUMENT_ID]
+        if doc_id not in self.documents:
+            known = ", ".join(sorted(self.documents)) or "none"
+            raise DocumentError(404, f"documentId {doc_id!r} is not a trusted document; known: {known}",
+                                "UNKNOWN_DOCUMENT", DOCUMENT_ID)
+        if "query" in params:
+            raise DocumentError(400, "send documentId or query, not both", "DOCUMENT_AND_QUERY", "query")
+        raw = params.get("variables") or "{}"
+        try:
+            variables = json.loads(raw)
+        except ValueError as exc:
+            raise DocumentError(400, f"variables is not valid JSON: {exc}", "BAD_VARIABLES", "variables") from exc
+        if not isinstance(variables, dict):
+            raise DocumentError(400, "variables must be a JSON object", "BAD_VARIABLES", "variables")
+        # Canonical text: the same variables in another order or spacing share one entry.
+        return doc_id, json.dumps(variables, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    async def _compute(self, request: Request, execute: Execute, key: tuple[str, str], mark: tuple) -> Answer | Response:
+        """Run the document once however many identical requests arrive meanwhile."""
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Answer | Response] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            request_state: dict[str, Any] = {}
+            response = await self._run(request, execute, *key, state=request_state)
+            body = bytes(response.body)
+            if response.status_code != 200 or request_state.get("graphql_errors", True):
+                result: Answer | Response = response
+            else:
+                etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+                result = Answer(mark, request_state.get(CHANGES_AT), body, etag)
+                self.cache.put(key, result)
+            future.set_result(result)
+            return result
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        finally:
+            del self._inflight[key]
+
+    async def _run(self, request: Request, execute: Execute, doc_id: str, variables: str,
+                   state: dict[str, Any] | None = None) -> Response:
+        """strawberry's own GET path, with the document's text as the query."""
+        self.executions += 1
+        scope = dict(request.scope)
+        scope["query_string"] = urlencode({"query": self.documents[doc_id], "variables": variables}).encode()
+        scope["state"] = state if state is not None else {}
+        return await execute(Request(scope, request.receive))
+
+    @staticmethod
+    def _headers(answer: Answer, now: datetime) -> dict[str, str]:
+        max_age = MAX_AGE_SECONDS
+        if answer.changes_at is not None:
+            max_age = max(0, min(max_age, int((answer.changes_at - now).total_seconds())))
+        return {
+            "ETag": answer.etag,
+            "Cache-Control": f"public, max-age={max_age}",
+            "Vary": "Accept, Authorization",
+        }
