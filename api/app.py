@@ -8,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -15,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from api import db
 from api.domain import occurrences
 from api.feeds import feed_routes
+from api.live import create_bus
 from api.settings import Settings, get_settings
 from schema.http import GraphQLApp
 
@@ -37,23 +40,46 @@ async def _keep_horizon_rolling() -> None:
         await asyncio.sleep(HORIZON_REFRESH_SECONDS)
 
 
+def _cors(settings: Settings) -> list[Middleware]:
+    """Pages on the allowed origins (a kiosk page on a centre's web server) may call the API;
+    the same list lets them open GraphQL WebSockets (GraphQLApp)."""
+    if not settings.allowed_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "accept", "authorization", "if-none-match"],
+            expose_headers=["etag", "last-modified", "date"],  # Date: the kiosk sets its clock by it
+            max_age=3600,
+        )
+    ]
+
+
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """``manage_db=False`` leaves the ORM to the caller (tests open it once per session)."""
     settings = settings or get_settings()
+    # One bus per app instance: writes announce on it, subscriptions listen to it.
+    bus = create_bus(settings)
     graphql = GraphQLApp(settings)
+    graphql.bus = bus
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not manage_db:
-            yield
-            return
-        await db.migrate(settings.database_url)
-        async with db.connected(settings.database_url):
-            task = asyncio.create_task(_keep_horizon_rolling())
-            try:
+        try:
+            if not manage_db:
                 yield
-            finally:
-                task.cancel()
+                return
+            await db.migrate(settings.database_url)
+            async with db.connected(settings.database_url):
+                task = asyncio.create_task(_keep_horizon_rolling())
+                try:
+                    yield
+                finally:
+                    task.cancel()
+        finally:
+            await bus.close()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -61,4 +87,6 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/health", health),
         *feed_routes(settings),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=_cors(settings))
+    app.state.bus = bus
+    return app

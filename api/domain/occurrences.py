@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -22,7 +23,7 @@ from api.models.events import Event, EventKind, EventOverride, EventStatus, Occu
 from api.models.sites import Site
 from api.settings import get_settings
 
-MAX_WINDOW_DAYS = 400  # a year ahead plus slack; keeps one response bounded
+MAX_WINDOW_DAYS = 733  # the widest window any face asks for: a feed's 366 days back, today, 366 ahead
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class OccurrenceFilter:
         object.__setattr__(self, "end", clock.local(self.end))
         if self.end <= self.start:
             raise DomainError("to must be after from", field="to", code="BAD_WINDOW")
-        if (self.end - self.start).days > MAX_WINDOW_DAYS:
+        if self.end - self.start > clock.days(MAX_WINDOW_DAYS):
             raise DomainError(
                 f"the window from {self.start.isoformat()} to {self.end.isoformat()} is longer than "
                 f"{MAX_WINDOW_DAYS} days; ask for a shorter one",
@@ -104,11 +105,107 @@ async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[
     }
 
 
-async def refresh(events: Sequence[Event], until: datetime | None = None) -> int:
-    """Rewrite the occurrences of these events (call inside the write's transaction)."""
+class OccurrenceChangeKind(StrEnum):
+    CREATED = "CREATED"  # newly public: a new event or instance, or a draft published
+    CHANGED = "CHANGED"  # moved, retitled, reassigned, or un-cancelled
+    CANCELLED = "CANCELLED"  # still listed, marked cancelled (it or its whole event)
+    DELETED = "DELETED"  # no longer public: event deleted, back to draft, instance gone
+
+
+@dataclass(frozen=True)
+class OccurrenceChange:
+    """One public change to one occurrence, as live listeners hear it."""
+
+    change: OccurrenceChangeKind
+    occurrence_id: str  # the GraphQL id: "{event_id}@{epoch of recurrence_id}", stable across edits
+    event_id: int
+    event_kind: EventKind
+    site_path: str  # where it is now (where it was, for DELETED)
+    starts_at: datetime  # when it starts now (when it was to start, for DELETED)
+    previous_site_path: str | None = None  # set when it moved to another site
+
+    def to_message(self) -> dict:
+        return {
+            "change": self.change.value,
+            "occurrence_id": self.occurrence_id,
+            "event_id": self.event_id,
+            "event_kind": self.event_kind.value,
+            "site_path": self.site_path,
+            "previous_site_path": self.previous_site_path,
+            "starts_at": clock.local(self.starts_at).isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    count: int  # occurrences now materialised for these events
+    changes: list[OccurrenceChange]  # what the public sees differently, in time order
+
+
+def occurrence_id(event_id: int, recurrence_id: datetime) -> str:
+    return f"{event_id}@{int(recurrence_id.timestamp())}"
+
+
+# What a row shows the public; a difference in any of these is a CHANGED.
+_SHOWN = ("starts_at", "ends_at", "all_day", "title", "kind", "site_id", "venue_id", "platform_id", "team_id", "campaign_id")
+_READ = ("event_id", "recurrence_id", "cancelled", "event_status", "site_path", *_SHOWN)
+
+
+def _shown(row: dict) -> tuple:
+    return tuple(clock.local(v) if isinstance(v, datetime) else v for v in (row[f] for f in _SHOWN))
+
+
+def _public(row: dict | None) -> bool:
+    return row is not None and row["event_status"] != EventStatus.DRAFT
+
+
+def _cancelled(row: dict) -> bool:
+    return row["cancelled"] or row["event_status"] == EventStatus.CANCELLED
+
+
+def _compare(before: dict | None, after: dict | None) -> OccurrenceChange | None:
+    if not _public(before) and not _public(after):
+        return None  # drafts never show, so their edits are nobody's news
+    if not _public(after):
+        kind, row = OccurrenceChangeKind.DELETED, before
+    elif not _public(before):
+        kind, row = OccurrenceChangeKind.CREATED, after
+    elif _cancelled(after) and not _cancelled(before):
+        kind, row = OccurrenceChangeKind.CANCELLED, after
+    elif _cancelled(after) != _cancelled(before) or _shown(after) != _shown(before):
+        kind, row = OccurrenceChangeKind.CHANGED, after
+    else:
+        return None
+    moved = before and after and before["site_path"] != after["site_path"]
+    return OccurrenceChange(
+        change=kind,
+        occurrence_id=occurrence_id(row["event_id"], row["recurrence_id"]),
+        event_id=row["event_id"],
+        event_kind=EventKind(row["kind"]),
+        site_path=row["site_path"],
+        starts_at=clock.local(row["starts_at"]),
+        previous_site_path=before["site_path"] if moved else None,
+    )
+
+
+def _diff(before: list[dict], after: list[dict]) -> list[OccurrenceChange]:
+    def key(row: dict) -> tuple[int, int]:
+        return row["event_id"], int(row["recurrence_id"].timestamp())
+
+    old = {key(r): r for r in before}
+    new = {key(r): r for r in after}
+    changes = [c for k in old.keys() | new.keys() if (c := _compare(old.get(k), new.get(k)))]
+    return sorted(changes, key=lambda c: (c.starts_at, c.occurrence_id))
+
+
+async def refresh(events: Sequence[Event], until: datetime | None = None) -> Refreshed:
+    """Rewrite the occurrences of these events (call inside the write's transaction) and say
+    what changed for the public. Announce ``.changes`` (api.live.occurrences.announce) after
+    the transaction commits."""
     if not events:
-        return 0
+        return Refreshed(0, [])
     until = until or horizon_end()
+    event_ids = [e.id for e in events]
     paths = dict(await Site.filter(id__in={e.site_id for e in events}).values_list("id", "path"))
     by_event = await _instances_by_event(events, until)
     rows = [
@@ -133,9 +230,11 @@ async def refresh(events: Sequence[Event], until: datetime | None = None) -> int
         for i in by_event[e.id]
     ]
     async with in_transaction():
-        await Occurrence.filter(event_id__in=[e.id for e in events]).delete()
+        before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
+        await Occurrence.filter(event_id__in=event_ids).delete()
         await Occurrence.bulk_create(rows, batch_size=500)
-    return len(rows)
+    after = [{f: getattr(r, f) for f in _READ} for r in rows]
+    return Refreshed(len(rows), _diff(before, after))
 
 
 async def extend_horizon(batch: int = 500) -> int:
@@ -147,5 +246,5 @@ async def extend_horizon(batch: int = 500) -> int:
         events = await Event.filter(rrule__isnull=False, deleted_at__isnull=True, id__gt=last_id).order_by("id").limit(batch)
         if not events:
             return total
-        total += await refresh(events, until)
+        total += (await refresh(events, until)).count
         last_id = events[-1].id
