@@ -48,10 +48,9 @@ class AuditEntry:
 
     @classmethod
     def from_row(cls, row: AuditRow) -> AuditEntry:
-        type_name = "Lecturer" if row.object_type == "Person" else row.object_type
         return cls(
             id=strawberry.ID(str(row.id)), at=local(row.at), actor=row.actor, action=row.action,
-            object_type=row.object_type, object_id=relay.GlobalID(type_name, str(row.object_id)),
+            object_type=row.object_type, object_id=relay.GlobalID(row.object_type, str(row.object_id)),
             before=row.before, after=row.after,
         )
 
@@ -66,7 +65,10 @@ class AdminQuery:
         grants = [RoleGrant(site_path=g.site_path, role=RoleEnum(g.role.value), site_name=g.site_name) for g in actor.grants]
         return Viewer(label=actor.label, grants=grants)
 
-    @strawberry.field(description="Recorded writes within a site's subtree, newest first (needs ADMIN there)")
+    @strawberry.field(
+        description="Recorded writes within a site's subtree, newest first (needs ADMIN there); "
+        "for a centre, network-wide objects (platforms, campaigns, people with no site) too"
+    )
     async def audit_log(
         self,
         info: Info,
@@ -81,7 +83,10 @@ class AdminQuery:
         if site is None:
             raise NotFound("site", within.node_id, field="within")
         info.context.actor.require(Role.ADMIN, site.path, where=f"the audit log of {site.name}", field="within")
-        qs = AuditRow.filter(subtree(site.path, "site_path"))
+        scope = subtree(site.path, "site_path")
+        if site.parent_id is None:  # a centre's admins also see network-wide objects (platforms, campaigns)
+            scope |= Q(site_path__isnull=True)
+        qs = AuditRow.filter(scope)
         if from_ is not None:
             qs = qs.filter(at__gte=local(from_))
         if to is not None:

@@ -12,6 +12,7 @@ from api.domain.clock import local
 from api.models import events as em
 from schema.context import Info
 from schema.enums import EventKindEnum, EventStatusEnum, LectureFormatEnum, OccurrenceStatus
+from schema.feeds import FeedLinks, links
 from schema.network import Campaign, Lecturer, Platform, Site, Team, Venue
 from schema.nodes import LoadedNode, row_values
 
@@ -86,6 +87,12 @@ class Event(_EventLinks, LoadedNode):
     @strawberry.field(description="Lecturers (宣讲员), in billing order")
     async def lecturers(self, info: Info) -> list[Lecturer]:
         return [Lecturer.from_row(link.person) for link in await info.context.loaders.event_lecturers.load(self.id)]
+
+    @strawberry.field(
+        description="iCal feed (日历订阅) of this one event with its whole series: the \"add to my calendar\" links"
+    )
+    def feed(self, info: Info) -> FeedLinks:
+        return links(info, "event", self.id)
 
 
 def occurrence_key(node_id: str) -> tuple[int, datetime] | None:

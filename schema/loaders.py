@@ -106,6 +106,14 @@ class Loaders:
         self.team = _by_id(Team, **live)
         self.lecturer = _by_id(Person, is_lecturer=True, **live)
         self.campaign = _by_id(Campaign, **live)
+        self.person = _by_id(Person, **live)  # volunteers too: schema.people checks who may see them
+        self.membership = _by_id(Membership, **live)
+        # Paths of sites soft-deleted or not: whose data a row is outlives its site's deletion.
+        self.any_site = _by_id(Site)
+        self.team_memberships = _grouped(
+            lambda ids: Membership.filter(team_id__in=ids, person__deleted_at__isnull=True, **live).order_by("id"),
+            "team_id",
+        )
         self.event = _by_id(Event, deleted_at__isnull=True, status__not=EventStatus.DRAFT)
         self.occurrence = DataLoader(_occurrences_by_key)
         self.site_children = _grouped(lambda ids: Site.filter(parent_id__in=ids, **live).order_by("id"), "parent_id")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
+from api.domain.people import sees_private
 from api.domain.sites import ancestor_ids
 from api.models import events as em
 from api.models import people as pm
@@ -15,6 +16,7 @@ from api.models import platforms as plm
 from api.models import sites as sm
 from api.models import teams as tm
 from schema.context import Info
+from schema.feeds import FeedKind, FeedLinks, FeedPlatforms, FeedSubtree, links, platform_codes
 from schema.enums import (
     CampaignKindEnum,
     MemberRoleEnum,
@@ -28,8 +30,11 @@ from schema.nodes import LoadedNode
 
 if TYPE_CHECKING:
     from schema.calendar import Occurrence
+    from schema.people import Membership
 
 OccurrenceRef = Annotated["Occurrence", strawberry.lazy("schema.calendar")]
+MembershipRef = Annotated["Membership", strawberry.lazy("schema.people")]
+FEED = "iCal feed (日历订阅) of {what}: https, webcal:// and Google Calendar links"
 
 
 @strawberry.type(description='The "five haves" (五有) assessment of a site.')
@@ -72,6 +77,7 @@ class Site(LoadedNode):
     star_rating: int | None = strawberry.field(description="Star rating (星级实践所站), 1-5, where the city rates sites")
     depth: int = strawberry.field(description="Depth in the tree: 0 for a centre")
     updated_at: datetime = strawberry.field(description="When the site last changed")
+    version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
     _row: strawberry.Private[sm.Site]
 
     @strawberry.field(description='The "five haves" (五有) assessment')
@@ -81,6 +87,14 @@ class Site(LoadedNode):
             venue=r.has_venue, team=r.has_team, activities=r.has_activities,
             projects=r.has_projects, mechanism=r.has_mechanism,
         )
+
+    @strawberry.field(description="Contact person (联系人), private: null unless you can VIEW this site")
+    def contact_name(self, info: Info) -> str | None:
+        return self._row.contact_name if sees_private(info.context.actor, self._row.path) else None
+
+    @strawberry.field(description="Contact phone (联系电话), private: null unless you can VIEW this site")
+    def contact_phone(self, info: Info) -> str | None:
+        return self._row.contact_phone if sees_private(info.context.actor, self._row.path) else None
 
     @strawberry.field(description="Pilot status (试点), if the site was named one")
     def pilot(self) -> Pilot | None:
@@ -123,6 +137,13 @@ class Site(LoadedNode):
         first = max(1, min(first, 20))
         return [Occurrence.from_row(r) for r in await info.context.loaders.upcoming(first).load(self.id)]
 
+    @strawberry.field(description=FEED.format(what="the lectures and activities at this site (or its whole subtree)"))
+    async def feed(
+        self, info: Info, subtree: FeedSubtree = False, kind: FeedKind = None, platforms: FeedPlatforms = None
+    ) -> FeedLinks:
+        codes = await platform_codes(info, platforms)
+        return links(info, "site", self.id, subtree=subtree, kind=kind, platform_codes=codes)
+
 
 @strawberry.type(description="A venue (场地): a room, hall or square of a site where activities happen.")
 class Venue(LoadedNode):
@@ -132,6 +153,7 @@ class Venue(LoadedNode):
     kind: VenueKindEnum = strawberry.field(description="What kind of place it is")
     capacity: int | None = strawberry.field(description="How many people it holds")
     description: str = strawberry.field(description="Description")
+    version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
     _row: strawberry.Private[sm.Venue]
 
     @strawberry.field(description="The site it belongs to")
@@ -147,7 +169,13 @@ class Platform(LoadedNode):
     name: str = strawberry.field(description="Name, e.g. 理论宣讲平台")
     lead_unit: str = strawberry.field(description="The department that leads it (牵头单位)")
     description: str = strawberry.field(description="Description")
+    version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
+    sort_order: int = strawberry.field(description="Position in the list of platforms")
     _row: strawberry.Private[plm.Platform]
+
+    @strawberry.field(description=FEED.format(what="everything on this platform, city-wide"))
+    def feed(self, info: Info, kind: FeedKind = None) -> FeedLinks:
+        return links(info, "platform", self.code, kind=kind)
 
 
 @strawberry.type(description="A lecturer's public profile (宣讲员). Contact data is never public.")
@@ -158,12 +186,17 @@ class Lecturer(LoadedNode):
     title: str = strawberry.field(description="Title, e.g. 新时代宣讲员 or 新时代宣讲指导师")
     bio: str = strawberry.field(description="Short biography")
     topics: list[str] = strawberry.field(description="Topics they lecture on, e.g. 党的二十大精神")
+    version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
     _row: strawberry.Private[pm.Person]
 
     @strawberry.field(description="The site they are based at")
     async def home_site(self, info: Info) -> Site | None:
         sid = self._row.home_site_id
         return Site.from_optional(await info.context.loaders.site.load(sid)) if sid else None
+
+    @strawberry.field(description=FEED.format(what="the lectures this lecturer gives"))
+    def feed(self, info: Info) -> FeedLinks:
+        return links(info, "lecturer", self.id)
 
 
 @strawberry.type(description="A public member of a team: lecturers are listed by name, volunteers only counted.")
@@ -183,6 +216,7 @@ class Team(LoadedNode):
     is_lecture_team: bool = strawberry.field(description="A lecture team (宣讲团 / 宣讲队 / 讲师团)")
     founded_on: date | None = strawberry.field(description="When it was founded")
     description: str = strawberry.field(description="Description")
+    version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
     _row: strawberry.Private[tm.Team]
 
     @strawberry.field(description="The team above in the hierarchy")
@@ -203,9 +237,19 @@ class Team(LoadedNode):
         rows = await info.context.loaders.team_members.load(self.id)
         return [TeamMember(role=m.role, lecturer=Lecturer.from_row(m.person)) for m in rows]
 
+    @strawberry.field(description="Every membership, volunteers included: null unless you can VIEW the team's home site")
+    async def memberships(self, info: Info) -> list[MembershipRef] | None:
+        from schema.people import memberships_of
+
+        return await memberships_of(info, self._row)
+
     @strawberry.field(description="How many members the team has in all")
     async def member_count(self, info: Info) -> int:
         return await info.context.loaders.member_count.load(self.id)
+
+    @strawberry.field(description=FEED.format(what="the lectures and activities this team organises"))
+    async def feed(self, info: Info, kind: FeedKind = None, platforms: FeedPlatforms = None) -> FeedLinks:
+        return links(info, "team", self.id, kind=kind, platform_codes=await platform_codes(info, platforms))
 
 
 @strawberry.type(description="A campaign: a festival campaign (节日), a monthly theme or a concentrated activity day.")
@@ -217,4 +261,9 @@ class Campaign(LoadedNode):
     starts_on: date = strawberry.field(description="First day")
     ends_on: date = strawberry.field(description="Last day (inclusive)")
     description: str = strawberry.field(description="Description")
+    version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
     _row: strawberry.Private[em.Campaign]
+
+    @strawberry.field(description=FEED.format(what="the lectures and activities of this campaign"))
+    async def feed(self, info: Info, kind: FeedKind = None, platforms: FeedPlatforms = None) -> FeedLinks:
+        return links(info, "campaign", self.id, kind=kind, platform_codes=await platform_codes(info, platforms))

@@ -5,23 +5,31 @@ from pathlib import Path
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from schema.admin import AdminQuery
+from schema.board import BoardQuery
 from schema.calendar import Event, Occurrence
+from schema.live import Subscription
+from schema.mutations import Mutation
 from schema.network import Campaign, Lecturer, Platform, Site, Team, Venue
+from schema.people import Membership, Person
 from schema.protection import EXTENSIONS
 from schema.queries import NetworkQuery
+from schema.stats import StatsQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
-class Query(NetworkQuery):
+class Query(NetworkQuery, BoardQuery, StatsQuery, AdminQuery):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
-    types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence],
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence, Person, Membership],
     extensions=EXTENSIONS,
     config=StrawberryConfig(auto_camel_case=True),
 )

@@ -80,3 +80,15 @@ async def test_a_bad_token_gets_a_graphql_error_with_401_and_www_authenticate(cl
     assert error["extensions"]["code"] == "UNAUTHENTICATED" and "expired" in error["message"]
     malformed = await client.post("/graphql", json={"query": ME}, headers={"Authorization": "Token abc"})
     assert malformed.status_code == 401 and "Bearer <token>" in malformed.json()["errors"][0]["message"]
+
+
+async def test_a_centre_admin_sees_network_wide_writes_in_the_audit_log(client):
+    net = await build()
+    callers = await make_callers(net)
+    body = (await post(client, callers.admin, """mutation { createPlatform(input: {code: "HEALTH", name: "卫生健康"}) {
+      platform { id } errors { code } } }""")).json()
+    assert body["data"]["createPlatform"]["errors"] == []
+    centre_log = (await post(client, callers.admin, AUDIT, within=gid("Site", net.centre.id))).json()
+    assert [e["node"]["objectType"] for e in centre_log["data"]["auditLog"]["edges"]] == ["Platform"]
+    institute_log = (await post(client, callers.admin, AUDIT, within=gid("Site", net.institute.id))).json()
+    assert institute_log["data"]["auditLog"]["edges"] == []

@@ -13,3 +13,10 @@ from schema.mutations.sites import SiteMutation
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
 class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation):
     pass
+
+
+# Every mutation takes one `input` argument; it is described here once rather than 40 times.
+for _field in Mutation.__strawberry_definition__.fields:
+    for _argument in _field.arguments:
+        if _argument.python_name == "input" and not _argument.description:
+            _argument.description = "The mutation's input: one object, described by its type"

@@ -1,0 +1,278 @@
+"""The permission matrix: every mutation of the schema, tried by every kind of caller.
+
+Each mutation has a row in CASES: who may do it, and how to build a valid input on the test
+network (built afresh before each attempt, so a refusal can only be about who is asking).
+Only the callers named in the row succeed; for everyone else the request is refused and no
+table changes (a fingerprint of every table is compared before and after). A mutation added
+to the schema without a row fails here, and so does a row for a mutation that is gone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from graphql import GraphQLNamedType, get_named_type
+from tortoise import Tortoise, connections
+
+from api.domain import accounts
+from api.domain.events import create_event
+from api.domain.writes import soft_delete
+from api.models.accounts import Role
+from api.models.events import EventKind, EventStatus
+from api.models.people import Person
+from api.models.sites import Venue
+from api.models.teams import Membership, Team
+from schema.schema import schema
+from tests.auth_support import Callers, make_callers, post
+from tests.network import Network, at, build, gid
+
+# Who tries. "editor" is the EDITOR of the institute, the subtree every site-scoped row targets;
+# "sibling_editor" holds EDITOR on station2 next door; "other_editor" EDITOR on another county's
+# centre (so network-wide objects are theirs too); "admin" is ADMIN on the county centre.
+CALLERS = ("anonymous", "viewer", "editor", "sibling_editor", "other_editor", "admin", "expired", "revoked")
+SUBTREE = frozenset({"editor", "admin"})  # content in the institute's subtree
+NETWORK_WIDE = frozenset({"admin", "other_editor"})  # platforms, campaigns: a role on any centre
+ADMIN_ONLY = frozenset({"admin"})  # accounts and tokens in the institute's subtree
+ACCOUNTS = frozenset({"editor", "other_editor", "admin"})  # anything a signed-in person may do for themself
+
+
+@dataclass
+class World:
+    net: Network
+    callers: Callers
+    serial: itertools.count
+
+    def unique(self, stem: str) -> str:
+        return f"{stem}{next(self.serial)}"
+
+    async def team(self) -> Team:
+        return await Team.get(name="洛地有声宣讲队")  # at the station, in the institute's subtree
+
+    async def event(self, *, status: EventStatus = EventStatus.PUBLISHED, weekly: bool = False, past: bool = False):
+        start = at(2025, 5, 10, 9) if past else at(2027, 5, 8, 9)
+        return await create_event(
+            kind=EventKind.ACTIVITY, title=self.unique("矩阵活动"), platform_id=self.net.culture.id,
+            site_id=self.net.station.id, starts_at=start, ends_at=start + timedelta(hours=2),
+            rrule="FREQ=WEEKLY;COUNT=3" if weekly else None, status=status,
+        )
+
+
+Build = Callable[[World], Awaitable[dict]]
+
+
+@dataclass(frozen=True)
+class Case:
+    allowed: frozenset[str]
+    build: Build
+
+
+def occurrence_id(event, start: datetime) -> str:
+    return gid("Occurrence", f"{event.id}@{int(start.timestamp())}")
+
+
+async def _venue(w: World) -> Venue:
+    return await Venue.create(site=w.net.station, name=w.unique("矩阵场地"))
+
+
+async def _deleted_venue(w: World) -> dict:
+    venue = await _venue(w)
+    await soft_delete(venue, venue.version, "venue")
+    return {"id": gid("Venue", venue.id)}
+
+
+async def _person(w: World) -> Person:
+    return await Person.create(name=w.unique("矩阵志愿者"), home_site=w.net.station)
+
+
+async def _membership(w: World) -> dict:
+    m = await Membership.create(team=await w.team(), person=await _person(w))
+    return {"id": gid("Membership", m.id), "version": m.version, "role": "LEADER"}
+
+
+async def _account_without_role(w: World) -> dict:
+    account = await accounts.create_account(w.unique("matrix"))
+    return {"username": account.username, "siteId": gid("Site", w.net.station.id), "role": "EDITOR"}
+
+
+async def _station_token(w: World) -> dict:
+    token, _ = await accounts.create_token(w.unique("矩阵令牌"), site=w.net.station, role=Role.VIEWER)
+    return {"id": str(token.id)}
+
+
+async def _current(model, pk: int) -> int:
+    return (await model.get(id=pk)).version
+
+
+CASES: dict[str, Case] = {
+    # Sites and venues (schema/mutations/sites.py)
+    "createSite": Case(SUBTREE, lambda w: _const({"kind": "STATION", "name": w.unique("矩阵站"), "parentId": gid("Site", w.net.institute.id)})),
+    "updateSite": Case(SUBTREE, lambda w: _with_version("Site", w.net.station, {"name": w.unique("矩阵站")})),
+    "createVenue": Case(SUBTREE, lambda w: _const({"siteId": gid("Site", w.net.station.id), "name": w.unique("矩阵场地")})),
+    "updateVenue": Case(SUBTREE, lambda w: _fresh_venue_update(w)),
+    # Platforms, campaigns, teams (schema/mutations/network.py)
+    "createPlatform": Case(NETWORK_WIDE, lambda w: _const({"code": w.unique("MATRIX"), "name": "矩阵平台"})),
+    "updatePlatform": Case(NETWORK_WIDE, lambda w: _with_version("Platform", w.net.theory, {"name": w.unique("平台")})),
+    "createCampaign": Case(NETWORK_WIDE, lambda w: _const({
+        "kind": "ACTIVITY_DAY", "name": w.unique("集中活动日"), "startsOn": "2027-01-05", "endsOn": "2027-01-05"})),
+    "updateCampaign": Case(NETWORK_WIDE, lambda w: _campaign_update(w)),
+    "createTeam": Case(SUBTREE, lambda w: _const({
+        "kind": "SQUAD", "category": "HEALTH", "name": w.unique("矩阵小队"), "homeSiteId": gid("Site", w.net.station.id)})),
+    "updateTeam": Case(SUBTREE, lambda w: _team_update(w)),
+    # People and memberships (schema/mutations/people.py)
+    "createPerson": Case(SUBTREE, lambda w: _const({"name": w.unique("矩阵"), "homeSiteId": gid("Site", w.net.station.id)})),
+    "updatePerson": Case(SUBTREE, lambda w: _with_version("Lecturer", w.net.lecturer, {"title": w.unique("宣讲员")})),
+    "createMembership": Case(SUBTREE, lambda w: _new_membership(w)),
+    "updateMembership": Case(SUBTREE, _membership),
+    # Events (schema/mutations/events.py)
+    "createEvent": Case(SUBTREE, lambda w: _const({
+        "kind": "ACTIVITY", "title": w.unique("矩阵活动"), "platformId": gid("Platform", w.net.culture.id),
+        "siteId": gid("Site", w.net.station.id), "startsAt": "2027-05-08T09:00:00+08:00", "endsAt": "2027-05-08T11:00:00+08:00"})),
+    "updateEvent": Case(SUBTREE, lambda w: _event_input(w, title=w.unique("改名"))),
+    "publishEvent": Case(SUBTREE, lambda w: _event_input(w, status=EventStatus.DRAFT)),
+    "unpublishEvent": Case(SUBTREE, lambda w: _event_input(w)),
+    "cancelEvent": Case(SUBTREE, lambda w: _event_input(w)),
+    "cancelOccurrence": Case(SUBTREE, lambda w: _occurrence_input(w, {})),
+    "moveOccurrence": Case(SUBTREE, lambda w: _occurrence_input(w, {
+        "startsAt": "2027-05-08T14:00:00+08:00", "endsAt": "2027-05-08T16:00:00+08:00"})),
+    "recordAttendance": Case(SUBTREE, lambda w: _event_input(w, past=True, attendance=40)),
+    # Any record (schema/mutations/records.py)
+    "deleteRecord": Case(SUBTREE, lambda w: _fresh_venue_delete(w)),
+    "restoreRecord": Case(SUBTREE, _deleted_venue),
+    # Accounts and tokens (schema/mutations/access.py)
+    "createServiceToken": Case(ADMIN_ONLY, lambda w: _const({
+        "name": w.unique("大屏"), "siteId": gid("Site", w.net.station.id), "role": "VIEWER"})),
+    "createPersonalToken": Case(ACCOUNTS, lambda w: _const({"name": w.unique("办公室电脑")})),
+    "revokeToken": Case(ADMIN_ONLY, _station_token),
+    "createAccount": Case(ADMIN_ONLY, lambda w: _const({
+        "username": w.unique("matrix"), "siteId": gid("Site", w.net.station.id), "role": "EDITOR"})),
+    "grantRole": Case(ADMIN_ONLY, _account_without_role),
+}
+
+
+async def _const(value: dict) -> dict:
+    return value
+
+
+async def _with_version(type_name: str, row, changes: dict) -> dict:
+    return {"id": gid(type_name, row.id), "version": await _current(type(row), row.id), **changes}
+
+
+async def _fresh_venue_update(w: World) -> dict:
+    venue = await _venue(w)
+    return {"id": gid("Venue", venue.id), "version": venue.version, "capacity": 30}
+
+
+async def _fresh_venue_delete(w: World) -> dict:
+    venue = await _venue(w)
+    return {"id": gid("Venue", venue.id), "version": venue.version}
+
+
+async def _campaign_update(w: World) -> dict:
+    from api.models.events import Campaign
+
+    campaign = await Campaign.get(name="学雷锋日")
+    return {"id": gid("Campaign", campaign.id), "version": campaign.version, "description": w.unique("说明")}
+
+
+async def _team_update(w: World) -> dict:
+    team = await w.team()
+    return {"id": gid("Team", team.id), "version": team.version, "description": w.unique("说明")}
+
+
+async def _new_membership(w: World) -> dict:
+    return {"teamId": gid("Team", (await w.team()).id), "personId": gid("Person", (await _person(w)).id), "role": "MEMBER"}
+
+
+async def _event_input(w: World, *, status: EventStatus = EventStatus.PUBLISHED, past: bool = False, **changes) -> dict:
+    event = await w.event(status=status, past=past)
+    return {"id": gid("Event", event.id), "version": event.version, **changes}
+
+
+async def _occurrence_input(w: World, changes: dict) -> dict:
+    event = await w.event(weekly=True)
+    return {"occurrenceId": occurrence_id(event, event.starts_at), "version": event.version, **changes}
+
+
+# The fingerprint: what any write would move ------------------------------------------------
+
+# Columns a write sets; api_token.last_used_at is left out (authenticating a caller touches it).
+MOVED_BY_WRITES = ("version", "updated_at", "deleted_at", "revoked_at", "disabled_at", "role")
+
+
+async def fingerprint() -> dict[str, tuple]:
+    """Per table: the row count and the maximum of every column a write moves."""
+    conn = connections.get("default")
+    prints = {}
+    for model in Tortoise.apps["wenming"].values():
+        table = model._meta.db_table
+        columns = [c for c in MOVED_BY_WRITES if c in model._meta.fields_db_projection.values()]
+        select = ", ".join(["COUNT(*)", *(f"MAX({c})" for c in columns)])
+        _, rows = await conn.execute_query(f"SELECT {select} FROM {table}")
+        prints[table] = tuple(str(v) for v in (rows[0].values() if hasattr(rows[0], "values") else rows[0]))
+    return prints
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [t for t in before if before[t] != after[t]]
+
+
+# The matrix ---------------------------------------------------------------------------------
+
+
+def mutation_names() -> list[str]:
+    return sorted(schema._schema.mutation_type.fields)
+
+
+def document(name: str) -> str:
+    """A minimal operation for any mutation: one input, and the payload's errors."""
+    field = schema._schema.mutation_type.fields[name]
+    input_type: GraphQLNamedType = get_named_type(field.args["input"].type)
+    return f"mutation($input: {input_type.name}!) {{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+
+
+def test_every_row_names_a_mutation_that_exists():
+    assert sorted(set(CASES) - set(mutation_names())) == []
+
+
+async def attempt(client, callers: Callers, caller: str, name: str, input: dict):
+    token = None if caller == "anonymous" else getattr(callers, caller)
+    return await post(client, token, document(name), input=input)
+
+
+def refusal(caller: str, response) -> str | None:
+    """Why the request was refused, or None when it was not."""
+    if caller in ("expired", "revoked"):
+        return "401" if response.status_code == 401 else None
+    body = response.json()
+    if caller == "anonymous":
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+        return "UNAUTHENTICATED" if body.get("data") is None and codes == ["UNAUTHENTICATED"] else None
+    assert "errors" not in body, body
+    errors = next(iter(body["data"].values()))["errors"]
+    return errors[0]["code"] if errors and errors[0]["code"] in ("OUT_OF_SCOPE", "FORBIDDEN") else None
+
+
+@pytest.mark.parametrize("name", mutation_names())
+async def test_only_the_right_callers_succeed_and_the_rest_change_nothing(client, name):
+    assert name in CASES, f"mutation {name} has no row in tests/test_permission_matrix.py CASES: add who may do it"
+    case = CASES[name]
+    net = await build()
+    world = World(net, await make_callers(net), itertools.count(1))
+    # Refusals first, each against the same state; then each allowed caller, on a fresh input.
+    for caller in sorted(CALLERS, key=lambda c: c in case.allowed):
+        input = await case.build(world)
+        before = await fingerprint()
+        response = await attempt(client, world.callers, caller, name, input)
+        after = await fingerprint()
+        if caller in case.allowed:
+            body = response.json()
+            assert response.status_code == 200 and "errors" not in body, (caller, body)
+            assert next(iter(body["data"].values()))["errors"] == [], (caller, body)
+            assert changed_tables(before, after), f"{name} by {caller} succeeded but the fingerprint did not move"
+        else:
+            assert refusal(caller, response), (name, caller, response.status_code, response.text)
+            assert changed_tables(before, after) == [], f"{name} refused to {caller} but changed {changed_tables(before, after)}"
