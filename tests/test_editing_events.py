@@ -160,3 +160,14 @@ async def test_attendance_is_recorded_after_the_event_only(client):
     early = await mutate(client, callers.editor, ATTENDANCE, input={
         "id": future["event"]["id"], "version": future["event"]["version"], "attendance": 5})
     assert early["errors"][0]["code"] == "NOT_YET_HELD"
+
+
+async def test_a_deleted_event_leaves_the_calendar_and_a_restore_brings_it_back(client, gql):
+    net = await build()
+    callers = await make_callers(net)
+    delete = """mutation($input: DeleteInput!) { deleteRecord(input: $input) { errors { code } } }"""
+    restore = """mutation($input: RestoreInput!) { restoreRecord(input: $input) { errors { code } } }"""
+    assert (await mutate(client, callers.editor, delete, input={"id": gid("Event", net.weekly.id), "version": net.weekly.version}))["errors"] == []
+    assert await _weekly(gql, net) == []
+    assert (await mutate(client, callers.editor, restore, input={"id": gid("Event", net.weekly.id)}))["errors"] == []
+    assert len(await _weekly(gql, net)) == 3

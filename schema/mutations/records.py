@@ -47,32 +47,39 @@ def _model(gid: relay.GlobalID) -> type[Model]:
     return DELETABLE[gid.type_name]
 
 
-async def _delete(write: Write, input: DeleteInput) -> relay.GlobalID:
-    row = await load(_model(input.id), input.id, input.id.type_name, "id")
+async def _target(write: Write, gid: relay.GlobalID, *, deleted: bool) -> tuple[Model, str | None, str]:
+    """The row a global ID names, its scope path, and how messages name it; EDITOR required."""
+    row = await load(_model(gid), gid, gid.type_name, "id", deleted=deleted)
     path = await path_of(row)
-    what = f"{input.id.type_name} {getattr(row, 'name', None) or getattr(row, 'title', None) or row.pk}"
+    what = f"{gid.type_name} {getattr(row, 'name', None) or getattr(row, 'title', None) or row.pk}"
     write.actor.require(Role.EDITOR, path, where=what, field="id")
+    return row, path, what
+
+
+async def _delete(write: Write, input: DeleteInput) -> relay.GlobalID:
+    row, path, what = await _target(write, input.id, deleted=False)
     if reason := await _in_use(row):
         raise DomainError(f"{what} cannot be deleted: {reason}", field="id", code="IN_USE")
     before = audit.snapshot(row)
     await soft_delete(row, input.version, what)
-    if isinstance(row, Event):
-        write.occurrence_changes += (await occurrences.refresh([row])).changes
+    await _follow(write, row)
     await write.audit("DELETE", row, site_path=path, before=before)
     return input.id
 
 
 async def _restore(write: Write, input: RestoreInput) -> relay.GlobalID:
-    row = await load(_model(input.id), input.id, input.id.type_name, "id", deleted=True)
-    path = await path_of(row)
-    what = f"{input.id.type_name} {getattr(row, 'name', None) or getattr(row, 'title', None) or row.pk}"
-    write.actor.require(Role.EDITOR, path, where=what, field="id")
+    row, path, what = await _target(write, input.id, deleted=True)
     before = audit.snapshot(row)
     await restore(row, what)
-    if isinstance(row, Event):
-        write.occurrence_changes += (await occurrences.refresh([row])).changes
+    await _follow(write, row)
     await write.audit("RESTORE", row, site_path=path, before=before)
     return input.id
+
+
+async def _follow(write: Write, row: Model) -> None:
+    """A deleted or restored event leaves or rejoins the calendars."""
+    if isinstance(row, Event):
+        write.occurrence_changes += (await occurrences.refresh([row])).changes
 
 
 @strawberry.input(description="What to delete: any editable object, and the version you read.")
