@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "api.models.events",
     "api.models.accounts",
     "api.models.audit",
+    "api.models.orders",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

@@ -18,7 +18,6 @@ from api.models.audit import AuditEntry as AuditRow
 from api.models.sites import Site as SiteRow
 from schema.context import Info, node_pk
 from schema.enums import RoleEnum
-from schema.network import Site
 from schema.pagination import Connection, paginate
 
 

@@ -25,6 +25,9 @@ class Context:
     # The app's change bus (api.live): writes announce on it, subscriptions listen to it.
     bus: Any = None
     actor: Actor = ANONYMOUS
+    # The graphql-transport-ws connection_init payload (strawberry fills it in when the field
+    # exists): browsers cannot set headers on a WebSocket, so a desk sends its token here.
+    connection_params: dict | None = None
 
     async def announce(self, occurrence_changes: list) -> None:
         """Tell live subscribers (through the bus) what a committed write changed."""

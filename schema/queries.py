@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from tortoise.expressions import Q
 
 from api.domain.errors import DomainError, NotFound
 from api.domain.occurrences import OccurrenceFilter, after_cursor

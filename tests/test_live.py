@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 
 from api.app import create_app
 from api.domain import occurrences
-from api.domain.occurrences import OccurrenceChange, OccurrenceChangeKind
+from api.domain.occurrences import OccurrenceChangeKind
 from api.live import LocalBus, RedisBus
 from api.live.occurrences import CHANNEL
 from api.models.events import Event, EventStatus
@@ -31,7 +31,7 @@ from tests.live_support import (
     unique_prefix,
     until,
 )
-from tests.network import Network, at, build, gid
+from tests.network import at, build, gid
 
 CHANGES = """
 subscription Changes($within: ID!, $kinds: [EventKind!]) {

@@ -276,3 +276,78 @@ async def test_only_the_right_callers_succeed_and_the_rest_change_nothing(client
         else:
             assert refusal(caller, response), (name, caller, response.status_code, response.text)
             assert changed_tables(before, after) == [], f"{name} refused to {caller} but changed {changed_tables(before, after)}"
+
+
+# Service orders (schema/orders/mutations.py) ------------------------------------------------
+# Staff and team steps are SUBTREE (the order is at the station, the team based there); placing
+# needs no token, and rating or cancelling needs the order token, whoever sends it.
+
+ANYONE = frozenset({"anonymous", "viewer", "editor", "sibling_editor", "other_editor", "admin"})
+
+
+async def _menu_item(w: World):
+    from api.domain import orders as order_rules
+    from api.models.orders import ServiceItem
+
+    item = await ServiceItem.create(platform=w.net.theory, name=w.unique("矩阵服务"), published=True)
+    await order_rules.offer(item, sites=[w.net.station], teams=[await w.team()])
+    return item
+
+
+async def _order(w: World, *actions: str) -> tuple:
+    """A new order at the station, taken through `actions` by the county's admin."""
+    from tortoise.transactions import in_transaction
+
+    from api.domain import orders as order_rules
+    from api.domain.writes import Write
+    from api.models.orders import Order
+
+    admin = await accounts.authenticate(f"Bearer {w.callers.admin}")
+    async with in_transaction():
+        order, token = await order_rules.place(Write(admin), item=await _menu_item(w), site=w.net.station,
+                                               resident_name="矩阵居民", resident_phone="13800000000")
+    for action in actions:
+        given = order_rules.StepInput(team=await w.team(), starts_at=at(2027, 5, 8, 9), attendance=10, rating=5, token=token)
+        async with in_transaction():
+            order = await order_rules.step(Write(admin), await Order.get(id=order.id), action, given)
+    return order, token
+
+
+async def _step_input(w: World, actions: tuple[str, ...], **fields) -> dict:
+    order, _ = await _order(w, *actions)
+    return {"id": gid("Order", order.id), "version": order.version, **fields}
+
+
+async def _dispatch_input(w: World) -> dict:
+    return await _step_input(w, (), teamId=gid("Team", (await w.team()).id))
+
+
+async def _token_input(w: World, actions: tuple[str, ...], **fields) -> dict:
+    _, token = await _order(w, *actions)
+    return {"token": token, **fields}
+
+
+async def _place_input(w: World) -> dict:
+    item = await _menu_item(w)
+    return {"itemId": gid("ServiceItem", item.id), "siteId": gid("Site", w.net.station.id),
+            "residentName": "矩阵居民", "residentPhone": "13800000000"}
+
+
+async def _item_update(w: World) -> dict:
+    item = await _menu_item(w)
+    return {"id": gid("ServiceItem", item.id), "version": item.version, "description": w.unique("说明")}
+
+
+CASES.update({
+    "placeOrder": Case(ANYONE, _place_input),
+    "dispatchOrder": Case(SUBTREE, lambda w: _dispatch_input(w)),
+    "acceptOrder": Case(SUBTREE, lambda w: _step_input(w, ("dispatch",))),
+    "declineOrder": Case(SUBTREE, lambda w: _step_input(w, ("dispatch",), reason="人手不够")),
+    "scheduleOrder": Case(SUBTREE, lambda w: _step_input(w, ("dispatch", "accept"), startsAt="2027-05-08T09:00:00+08:00")),
+    "completeOrder": Case(SUBTREE, lambda w: _step_input(w, ("dispatch", "accept", "schedule"), attendance=20)),
+    "rateOrder": Case(ANYONE, lambda w: _token_input(w, ("dispatch", "accept", "schedule", "complete"), rating=4)),
+    "cancelOrder": Case(ANYONE, lambda w: _token_input(w, ("dispatch",))),
+    "createServiceItem": Case(SUBTREE, lambda w: _const({
+        "platformId": gid("Platform", w.net.theory.id), "name": w.unique("矩阵服务"), "siteIds": [gid("Site", w.net.station.id)]})),
+    "updateServiceItem": Case(SUBTREE, _item_update),
+})

@@ -5,13 +5,14 @@ import strawberry
 from schema.mutations.access import AccessMutation
 from schema.mutations.events import EventMutation
 from schema.mutations.network import NetworkMutation
+from schema.orders.mutations import OrderMutation
 from schema.mutations.people import PeopleMutation
 from schema.mutations.records import RecordMutation
 from schema.mutations.sites import SiteMutation
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
-class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation):
+class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation, OrderMutation):
     pass
 
 

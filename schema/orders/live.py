@@ -1,0 +1,86 @@
+"""The dispatch desk's live view: new and changed orders within a subtree, for staff only.
+
+Browsers cannot set headers on a WebSocket, so the token may come in the graphql-transport-ws
+`connection_init` payload, `{"authorization": "Bearer <token>"}`. Strawberry 0.341 stores that
+payload on the context as `context.connection_params` (only when the context has such an
+attribute); a connection that sent the header itself is authenticated already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from api.domain.accounts import authenticate
+from api.domain.permissions import Actor, Unauthenticated
+from api.models.accounts import Role
+from api.models.orders import OrderStatus
+from schema.context import Info
+from schema.loaders import Loaders
+from schema.orders.mutations import CHANNEL
+from schema.orders.queries import site_row
+from schema.orders.types import Order, OrderStatusEnum, order_loaders
+
+
+@strawberry.type(description="One new or changed order, pushed when it is written.")
+class OrderChangeMessage:
+    order_id: relay.GlobalID = strawberry.field(description="Global ID of the order")
+    status: OrderStatusEnum = strawberry.field(description="Its status now")
+    previous_status: OrderStatusEnum | None = strawberry.field(description="Its status before; null for a new order")
+    order: Order | None = strawberry.field(description="The order as it is now, read when the message is sent")
+
+
+async def connection_actor(info: Info) -> Actor:
+    """The caller of a WebSocket: from its Authorization header, else from connection_init."""
+    actor = info.context.actor
+    if actor.authenticated:
+        return actor
+    params = getattr(info.context, "connection_params", None) or {}
+    header = params.get("authorization") or params.get("Authorization") if isinstance(params, dict) else None
+    try:
+        found = await authenticate(header) if isinstance(header, str) else None
+    except Unauthenticated as exc:
+        raise GraphQLError(exc.message, extensions={"code": "UNAUTHENTICATED"}) from exc
+    if found is None:
+        raise GraphQLError(
+            "orderChanges is for staff: send {\"authorization\": \"Bearer <token>\"} as the connection_init payload",
+            extensions={"code": "UNAUTHENTICATED"},
+        )
+    info.context.actor = found  # the connection's caller, for the private fields of what it is sent
+    return found
+
+
+@strawberry.type(description="Live order updates.")
+class OrderSubscription:
+    @strawberry.subscription(
+        description="新单 and changes for the dispatch desk: every order placed or moved on at a site's subtree. "
+        "Staff only (VIEWER on the site): authenticate in connection_init."
+    )
+    async def order_changes(
+        self,
+        info: Info,
+        within: Annotated[relay.GlobalID, strawberry.argument(description="A site: orders in it and its whole subtree")],
+    ) -> AsyncGenerator[OrderChangeMessage, None]:
+        actor = await connection_actor(info)
+        site = await site_row(info, within, "within")
+        actor.require(Role.VIEWER, site.path, where=f"orders of {site.name}", field="within")
+        bus = info.context.bus
+        if bus is None:
+            raise GraphQLError("live updates are not enabled on this server", extensions={"code": "NO_LIVE"})
+        async with bus.subscribe(CHANNEL) as messages:
+            async for message in messages:
+                if not str(message.get("site_path", "")).startswith(site.path):
+                    continue
+                info.context.loaders = Loaders()  # fresh reads for every message
+                row = await order_loaders(info).order.load(int(message["order_id"]))
+                previous = message.get("previous_status")
+                yield OrderChangeMessage(
+                    order_id=relay.GlobalID("Order", str(message["order_id"])),
+                    status=OrderStatus(message["status"]),
+                    previous_status=OrderStatus(previous) if previous else None,
+                    order=Order.of(row) if row else None,
+                )
