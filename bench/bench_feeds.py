@@ -23,10 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +34,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import median_ms, serving, timed  # noqa: E402
 
 TARGET_OCCURRENCES = 10_000
 SERIES = 100
@@ -177,23 +175,6 @@ def serve(url: str, port: int, plain_dir: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def timed(client: httpx.Client, url: str, **kwargs) -> tuple[float, httpx.Response]:
-    started = time.perf_counter()
-    response = client.get(url, **kwargs)
-    response.read()
-    return time.perf_counter() - started, response
-
-
 def measure(client: httpx.Client, name: str, site_id: int, repeat: int, cold: int, plain_dir: str) -> dict:
     url = f"/feeds/sites/{site_id}.ics?subtree=1"
     firsts = []
@@ -261,26 +242,9 @@ def main() -> None:
         ids = asyncio.run(build(url))
         print(f"built in {time.perf_counter() - started:.1f} s: {ids['mixed_occurrences']} occurrences in the "
               f"mixed feed's window, {ids['one-off_occurrences']} in the one-off feed's", flush=True)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port), tmp], cwd=ROOT,
-                                  env=os.environ | {"PYTHONPATH": str(ROOT)})
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-                deadline = time.perf_counter() + 60
-                while True:
-                    try:
-                        if client.get("/health").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    if server.poll() is not None or time.perf_counter() > deadline:
-                        sys.exit("the server did not start")
-                    time.sleep(0.1)
-                results = {name: measure(client, name, ids[name], args.repeat, args.cold, tmp)
-                           for name in ("mixed", "one-off")}
-        finally:
-            server.terminate()
-            server.wait(10)
+        with serving(__file__, url, tmp) as client:
+            results = {name: measure(client, name, ids[name], args.repeat, args.cold, tmp)
+                       for name in ("mixed", "one-off")}
 
     print(f"\nmedians in ms ({args.cold} cold samples, {args.repeat} of each other), ratio to the plain response:")
     print(f"{'feed':<9} {'occurrences':>11} {'VEVENTs':>8} {'bytes':>10} | {'first':>16} {'repeated':>14} "

@@ -25,10 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +34,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import median_ms, serving, timed  # noqa: E402
 
 
 async def build(url: str) -> dict:
@@ -118,23 +116,6 @@ def serve(url: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def timed(client: httpx.Client, url: str, **kwargs) -> tuple[float, httpx.Response]:
-    started = time.perf_counter()
-    response = client.get(url, **kwargs)
-    response.read()
-    return time.perf_counter() - started, response
-
-
 def gid(type_name: str, pk: int) -> str:
     import base64
 
@@ -197,6 +178,7 @@ async def statements(url: str, params: dict) -> dict[str, int]:
         graphql = next(r.endpoint for r in app.routes if hasattr(getattr(r, "endpoint", None), "documents"))
         graphql.documents.watermark_ttl = 0  # the most a request costs: the watermark read every time
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            etag = ""
             for label, headers in (("first", {}), ("repeated", {}), ("304", None)):
                 sent.clear()
                 if headers is None:
@@ -234,26 +216,9 @@ def main() -> None:
                              "this year so far"),
         }
         sql = {name: asyncio.run(statements(url, params)) for name, (params, _) in screens.items()}
-        port = free_port()
-        server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)], cwd=ROOT,
-                                  env=os.environ | {"PYTHONPATH": str(ROOT)})
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-                deadline = time.perf_counter() + 60
-                while True:
-                    try:
-                        if client.get("/health").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    if server.poll() is not None or time.perf_counter() > deadline:
-                        sys.exit("the server did not start")
-                    time.sleep(0.1)
-                results = {name: measure(client, name.replace(" ", "-"), params, args.repeat, args.cold)
-                           for name, (params, _) in screens.items()}
-        finally:
-            server.terminate()
-            server.wait(10)
+        with serving(__file__, url) as client:
+            results = {name: measure(client, name.replace(" ", "-"), params, args.repeat, args.cold)
+                       for name, (params, _) in screens.items()}
 
     print(f"\nmedians in ms ({args.cold} cold samples, {args.repeat} of each other), ratio to the plain response:")
     print(f"{'screen':<14} {'bytes':>7} | {'first':>15} {'repeated':>13} {'304':>12} {'304 read':>12} {'plain':>6} "

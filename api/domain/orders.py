@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.domain import audit, occurrences, validation
+from api.domain import audit, series, validation
 from api.domain.accounts import hash_token
 from api.domain.clock import local, now
 from api.domain.errors import DomainError
@@ -26,7 +26,7 @@ from api.domain.writes import Write, check_version, save_versioned
 from api.models.accounts import Role
 from api.models.events import Event, EventKind, EventStatus
 from api.models.orders import Order, OrderStatus, OrderTransition, Party, ServiceItem, ServiceItemSite, ServiceItemTeam
-from api.models.sites import Site, Venue
+from api.models.sites import Site
 from api.models.teams import Team
 
 S = OrderStatus
@@ -258,19 +258,13 @@ async def _schedule(write: Write, order: Order, given: StepInput) -> dict:
         raise DomainError("scheduling needs a date and time (startsAt)", field="startsAt", code="REQUIRED")
     item = await ServiceItem.get(id=order.item_id)
     ends_at = given.ends_at or given.starts_at + timedelta(minutes=item.typical_minutes)
-    if given.venue_id is not None and not await Venue.filter(id=given.venue_id, site_id=order.site_id, deleted_at__isnull=True).exists():
-        raise DomainError(f"venue {given.venue_id} is not a venue of the order's site", field="venueId", code="BAD_VENUE")
     # The public activity carries the service, never the resident's name, phone or note.
+    # The event rules check the times and that the venue is one of the order's site.
     event = await create_event(
         kind=EventKind.ACTIVITY, title=given.title or item.name, platform_id=order.platform_id, site_id=order.site_id,
         team_id=order.team_id, venue_id=given.venue_id, starts_at=given.starts_at, ends_at=ends_at,
-        summary=f"群众点单服务: {item.name}", status=EventStatus.DRAFT,
+        summary=f"群众点单服务: {item.name}", status=EventStatus.PUBLISHED, changes=write.occurrence_changes,
     )
-    # Created as a draft, then published, so refresh reports its occurrences as CREATED
-    # and live calendars hear of them.
-    event.status = EventStatus.PUBLISHED
-    await event.save(update_fields=["status", "updated_at"])
-    write.occurrence_changes += (await occurrences.refresh([event])).changes
     await write.audit("CREATE", event, site_path=order.site_path)
     return {"event_id": event.id}
 
@@ -295,11 +289,11 @@ async def _rate(write: Write, order: Order, given: StepInput) -> dict:
 
 async def _cancel(write: Write, order: Order, given: StepInput) -> dict:
     validation.text(given.reason, "reason", max_length=200, required=False)
-    if order.event_id is not None and (event := await Event.get_or_none(id=order.event_id)) is not None:
+    event = await Event.get_or_none(id=order.event_id) if order.event_id is not None else None
+    if event is not None and event.status != EventStatus.CANCELLED:
         # The activity stays listed, marked cancelled, so nobody turns up for nothing.
         before = audit.snapshot(event)
-        await save_versioned(event, event.version, {"status": EventStatus.CANCELLED}, f"event {event.title}")
-        write.occurrence_changes += (await occurrences.refresh([event])).changes
+        await series.set_status(event, event.version, EventStatus.CANCELLED, write.occurrence_changes)
         await write.audit("UPDATE", event, site_path=order.site_path, before=before)
     return {}
 
