@@ -15,8 +15,8 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.settings import Settings
-from schema.context import Context, build_context
-from schema.persisted import PersistedDocuments
+from schema.core.context import Context, build_context
+from schema.core.persisted import PersistedDocuments
 from schema.schema import schema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -33,7 +33,7 @@ def response_media_type(request: Request) -> str:
 class GraphQLApp(GraphQL):
     """GET and POST for queries (never mutations over GET), no batching, readable Chinese,
     the GraphQL-over-HTTP media type with its status codes when the client asks for it, and
-    trusted documents by id over GET, cached with ETags (schema/persisted.py)."""
+    trusted documents by id over GET, cached with ETags (schema/core/persisted.py)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -74,7 +74,7 @@ class GraphQLApp(GraphQL):
             if exc.status_code == 400 and "not allowed when using GET" in exc.reason:
                 # GraphQL over HTTP: a mutation over GET is 405, with POST as the way.
                 return PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
-            if exc.status_code == 401:  # a bad token (schema/context.py): say why, the GraphQL way
+            if exc.status_code == 401:  # a bad token (schema/core/context.py): say why, the GraphQL way
                 body = {"errors": [{"message": exc.reason, "extensions": {"code": "UNAUTHENTICATED"}}]}
                 return Response(
                     self.encode_json(body), status_code=401, media_type=response_media_type(request),

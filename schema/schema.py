@@ -1,29 +1,47 @@
-"""The strawberry schema, assembled once."""
+"""The strawberry schema, assembled once from every area's types and root fields."""
 
 from pathlib import Path
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from schema.admin import AdminQuery
-from schema.board import BoardQuery
-from schema.calendar import Event, Occurrence
-from schema.live import Subscription as LiveSubscription
-from schema.mutations import Mutation
-from schema.network import Campaign, Lecturer, Platform, Site, Team, Venue
-from schema.orders import Order, OrderQuery, OrderSubscription, ServiceItem
-from schema.people import Membership, Person
-from schema.protection import EXTENSIONS
-from schema.queries import NetworkQuery
-from schema.stats import StatsQuery
+from schema.access.mutations import AccessMutation
+from schema.access.queries import AdminQuery
+from schema.calendar.mutations import EventMutation
+from schema.calendar.queries import CalendarQuery
+from schema.calendar.types import Event, Occurrence
+from schema.core.protection import EXTENSIONS
+from schema.core.records import RecordMutation
+from schema.network.mutations import NetworkMutation
+from schema.network.queries import NetworkQuery
+from schema.network.site_mutations import SiteMutation
+from schema.network.types import Campaign, Lecturer, Platform, Site, Team, Venue
+from schema.orders import Order, OrderMutation, OrderQuery, OrderSubscription, ServiceItem
+from schema.people.mutations import PeopleMutation
+from schema.people.types import Membership, Person
+from schema.screens.board import BoardQuery
+from schema.screens.live import Subscription as LiveSubscription
+from schema.screens.stats import StatsQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
-class Query(NetworkQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery):
+class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery):
     pass
+
+
+@strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
+class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation, OrderMutation):
+    pass
+
+
+# Every mutation takes one `input` argument; it is described here once rather than 40 times.
+for _field in Mutation.__strawberry_definition__.fields:
+    for _argument in _field.arguments:
+        if _argument.python_name == "input" and not _argument.description:
+            _argument.description = "The mutation's input: one object, described by its type"
 
 
 @strawberry.type(description="Live updates (graphql-transport-ws over WebSocket on /graphql).")

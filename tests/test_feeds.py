@@ -16,7 +16,7 @@ from tortoise import connections
 from api.domain import occurrences
 from api.domain.events import change_occurrence, create_event
 from api.feeds import service as feed_service
-from api.feeds.urls import feed_links
+from api.domain.feed_urls import feed_links
 from api.models.events import EventKind, EventStatus
 from api.models.people import Person
 from tests.conftest import count_sql

@@ -2,7 +2,7 @@
 
 import pytest
 
-from schema.protection import MAX_ALIASES, MAX_DEPTH, should_mask
+from schema.core.protection import MAX_ALIASES, MAX_DEPTH, should_mask
 from tests.network import build
 
 QUERY = "{ platforms { code name } }"
@@ -69,7 +69,7 @@ async def test_token_limit(client, db):
 
 
 async def test_internal_errors_are_masked_and_user_errors_are_not(client, db, monkeypatch):
-    import schema.queries as queries
+    import schema.network.queries as queries
     from api.models.platforms import Platform
 
     def broken(*args, **kwargs):

@@ -108,12 +108,12 @@ async def _current(model, pk: int) -> int:
 
 
 CASES: dict[str, Case] = {
-    # Sites and venues (schema/mutations/sites.py)
+    # Sites and venues (schema/network/site_mutations.py)
     "createSite": Case(SUBTREE, lambda w: _const({"kind": "STATION", "name": w.unique("矩阵站"), "parentId": gid("Site", w.net.institute.id)})),
     "updateSite": Case(SUBTREE, lambda w: _with_version("Site", w.net.station, {"name": w.unique("矩阵站")})),
     "createVenue": Case(SUBTREE, lambda w: _const({"siteId": gid("Site", w.net.station.id), "name": w.unique("矩阵场地")})),
     "updateVenue": Case(SUBTREE, lambda w: _fresh_venue_update(w)),
-    # Platforms, campaigns, teams (schema/mutations/network.py)
+    # Platforms, campaigns, teams (schema/network/mutations.py)
     "createPlatform": Case(NETWORK_WIDE, lambda w: _const({"code": w.unique("MATRIX"), "name": "矩阵平台"})),
     "updatePlatform": Case(NETWORK_WIDE, lambda w: _with_version("Platform", w.net.theory, {"name": w.unique("平台")})),
     "createCampaign": Case(NETWORK_WIDE, lambda w: _const({
@@ -122,12 +122,12 @@ CASES: dict[str, Case] = {
     "createTeam": Case(SUBTREE, lambda w: _const({
         "kind": "SQUAD", "category": "HEALTH", "name": w.unique("矩阵小队"), "homeSiteId": gid("Site", w.net.station.id)})),
     "updateTeam": Case(SUBTREE, lambda w: _team_update(w)),
-    # People and memberships (schema/mutations/people.py)
+    # People and memberships (schema/people/mutations.py)
     "createPerson": Case(SUBTREE, lambda w: _const({"name": w.unique("矩阵"), "homeSiteId": gid("Site", w.net.station.id)})),
     "updatePerson": Case(SUBTREE, lambda w: _with_version("Lecturer", w.net.lecturer, {"title": w.unique("宣讲员")})),
     "createMembership": Case(SUBTREE, lambda w: _new_membership(w)),
     "updateMembership": Case(SUBTREE, _membership),
-    # Events (schema/mutations/events.py)
+    # Events (schema/calendar/mutations.py)
     "createEvent": Case(SUBTREE, lambda w: _const({
         "kind": "ACTIVITY", "title": w.unique("矩阵活动"), "platformId": gid("Platform", w.net.culture.id),
         "siteId": gid("Site", w.net.station.id), "startsAt": "2027-05-08T09:00:00+08:00", "endsAt": "2027-05-08T11:00:00+08:00"})),
@@ -139,10 +139,10 @@ CASES: dict[str, Case] = {
     "moveOccurrence": Case(SUBTREE, lambda w: _occurrence_input(w, {
         "startsAt": "2027-05-08T14:00:00+08:00", "endsAt": "2027-05-08T16:00:00+08:00"})),
     "recordAttendance": Case(SUBTREE, lambda w: _event_input(w, past=True, attendance=40)),
-    # Any record (schema/mutations/records.py)
+    # Any record (schema/core/records.py)
     "deleteRecord": Case(SUBTREE, lambda w: _fresh_venue_delete(w)),
     "restoreRecord": Case(SUBTREE, _deleted_venue),
-    # Accounts and tokens (schema/mutations/access.py)
+    # Accounts and tokens (schema/access/mutations.py)
     "createServiceToken": Case(ADMIN_ONLY, lambda w: _const({
         "name": w.unique("大屏"), "siteId": gid("Site", w.net.station.id), "role": "VIEWER"})),
     "createPersonalToken": Case(ACCOUNTS, lambda w: _const({"name": w.unique("办公室电脑")})),

@@ -16,8 +16,8 @@ from api.domain.accounts import create_token
 from api.domain.events import change_occurrence, create_event
 from api.models.accounts import Role
 from api.models.events import EventKind, EventStatus
+from schema.core.persisted import PersistedDocuments, load_documents
 from schema.http import GraphQLApp
-from schema.persisted import PersistedDocuments, load_documents
 from schema.schema import schema
 from tests.conftest import count_sql
 from tests.network import at, build, gid

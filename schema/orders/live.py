@@ -19,8 +19,8 @@ from api.domain.accounts import authenticate
 from api.domain.permissions import Actor, Unauthenticated
 from api.models.accounts import Role
 from api.models.orders import OrderStatus
-from schema.context import Info
-from schema.loaders import Loaders
+from schema.core.context import Info
+from schema.core.loaders import Loaders
 from schema.orders.mutations import CHANNEL
 from schema.orders.queries import site_row
 from schema.orders.types import Order, OrderStatusEnum, order_loaders

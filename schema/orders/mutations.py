@@ -23,9 +23,9 @@ from api.models.orders import ServiceItem as ServiceItemRow
 from api.models.platforms import Platform as PlatformRow
 from api.models.sites import Site as SiteRow
 from api.models.teams import Team as TeamRow
-from schema.context import Info, node_pk, node_pks
-from schema.mutations.base import UserError, payload, perform
-from schema.mutations.inputs import load, provided
+from schema.core.context import Info, node_pk, node_pks
+from schema.core.inputs import load, provided
+from schema.core.mutation import UserError, payload, perform
 from schema.orders.types import Order, ServiceItem
 
 UNSET = strawberry.UNSET

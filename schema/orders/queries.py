@@ -19,10 +19,10 @@ from api.models.accounts import Role
 from api.models.orders import Order as OrderRow
 from api.models.orders import OrderStatus
 from api.models.orders import ServiceItem as ServiceItemRow
-from schema.context import Info, node_pk
-from schema.network import Platform
+from schema.core.context import Info, node_pk
+from schema.core.pagination import Connection, paginate
+from schema.network.types import Platform
 from schema.orders.types import Order, OrderStatusEnum, ServiceItem
-from schema.pagination import Connection, paginate
 
 First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20)")]
 After = Annotated[str | None, strawberry.argument(description="Cursor of the last item already seen")]

@@ -19,11 +19,11 @@ from api.models.orders import OrderStatus, OrderTransition, Party
 from api.models.orders import ServiceItem as ServiceItemRow
 from api.models.sites import Site as SiteRow
 from api.models.teams import Team as TeamRow
-from schema.calendar import Event
-from schema.context import Info
-from schema.enums import graphql_enum
-from schema.network import Platform, Site, Team
-from schema.nodes import row_values
+from schema.calendar.types import Event
+from schema.core.context import Info
+from schema.core.enums import graphql_enum
+from schema.core.nodes import row_values
+from schema.network.types import Platform, Site, Team
 
 OrderStatusEnum = graphql_enum(OrderStatus, "Where an order is in the loop 点单 - 派单 - 接单 - 评单.", {
     "ORDERED": "已点单: placed by a resident, waiting for the centre to dispatch it",

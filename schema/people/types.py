@@ -1,6 +1,6 @@
 """People and team memberships as GraphQL types: seen only by those entitled to.
 
-A lecturer's public face is `Lecturer` (schema/network.py). `Person` is the editing view of
+A lecturer's public face is `Lecturer` (schema/network/types.py). `Person` is the editing view of
 anyone, volunteers included: a volunteer exists, by name, only for callers who can VIEW their
 home site; phones and volunteer numbers only for those callers, even for lecturers.
 """
@@ -18,16 +18,16 @@ from api.domain.people import sees_person, sees_private
 from api.domain.permissions import NETWORK
 from api.models import people as pm
 from api.models import teams as tm
-from schema.context import Info
-from schema.enums import MemberRoleEnum
-from schema.nodes import LoadedNode
+from schema.core.context import Info
+from schema.core.enums import MemberRoleEnum
+from schema.core.nodes import LoadedNode
 
 if TYPE_CHECKING:
-    from schema.network import Lecturer, Site, Team
+    from schema.network.types import Lecturer, Site, Team
 
-SiteRef = Annotated["Site", strawberry.lazy("schema.network")]
-TeamRef = Annotated["Team", strawberry.lazy("schema.network")]
-LecturerRef = Annotated["Lecturer", strawberry.lazy("schema.network")]
+SiteRef = Annotated["Site", strawberry.lazy("schema.network.types")]
+TeamRef = Annotated["Team", strawberry.lazy("schema.network.types")]
+LecturerRef = Annotated["Lecturer", strawberry.lazy("schema.network.types")]
 
 
 async def site_path(info: Info, site_id: int | None) -> str | None:
@@ -71,14 +71,14 @@ class Person(LoadedNode):
 
     @strawberry.field(description="The site they are based at (null: the whole network's)")
     async def home_site(self, info: Info) -> SiteRef | None:
-        from schema.network import Site
+        from schema.network.types import Site
 
         sid = self._row.home_site_id
         return Site.from_optional(await info.context.loaders.site.load(sid)) if sid else None
 
     @strawberry.field(description="The public lecturer profile, for a lecturer")
     def lecturer(self) -> LecturerRef | None:
-        from schema.network import Lecturer
+        from schema.network.types import Lecturer
 
         return Lecturer.from_row(self._row) if self._row.is_lecturer else None
 
@@ -103,7 +103,7 @@ class Membership(LoadedNode):
 
     @strawberry.field(description="The team")
     async def team(self, info: Info) -> TeamRef | None:
-        from schema.network import Team
+        from schema.network.types import Team
 
         return Team.from_optional(await info.context.loaders.team.load(self._row.team_id))
 
@@ -121,9 +121,9 @@ class Membership(LoadedNode):
             visible.append(m if ok else None)
         return visible
 
-
-async def memberships_of(info: Info, team: tm.Team) -> list[Membership] | None:
-    """Every membership of a team, volunteers included: null unless the caller can VIEW its site."""
-    if not sees_private(info.context.actor, await site_path(info, team.home_site_id)):
-        return None
-    return [Membership.from_row(m) for m in await info.context.loaders.team_memberships.load(team.id)]
+    @classmethod
+    async def of_team(cls, info: Info, team: tm.Team) -> list[Membership] | None:
+        """Every membership of a team, volunteers included: null unless the caller can VIEW its site."""
+        if not sees_private(info.context.actor, await site_path(info, team.home_site_id)):
+            return None
+        return [cls.from_row(m) for m in await info.context.loaders.team_memberships.load(team.id)]

@@ -11,7 +11,7 @@ from strawberry import relay
 from tortoise.models import Model
 
 from api.domain.errors import NotFound
-from schema.context import node_pk
+from schema.core.context import node_pk
 
 M = TypeVar("M", bound=Model)
 

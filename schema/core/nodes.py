@@ -1,10 +1,11 @@
-"""Shared plumbing for node types: build a type from a model row, resolve global IDs by loader."""
+"""Shared plumbing for node types: build a type from a model row, resolve global IDs by loader,
+and reach a type of an area above through its lazy reference."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, get_args
 
 from strawberry import relay
 
@@ -50,3 +51,14 @@ class LoadedNode(relay.Node):
                 ids.append(-1)  # never matches: an unknown node resolves to null
         rows = await getattr(info.context.loaders, cls._loader).load_many(ids)
         return [cls.from_optional(r) for r in rows]
+
+
+def lazy_class(ref: Any) -> type:
+    """The class that ``Annotated["Name", strawberry.lazy("module")]`` names, imported on first use.
+
+    GraphQL's edges go both ways (a site lists its occurrences, an occurrence names its site);
+    imports between areas go one way (docs/design.md). A type that returns a node of an area
+    above its own names it with a lazy reference, as strawberry does, and builds it through this.
+    """
+    name, reference = get_args(ref)[0], ref.__metadata__[0]
+    return reference.resolve_forward_ref(name).resolve_type()

@@ -13,7 +13,7 @@ from api.domain.accounts import authenticate
 from api.domain.errors import DomainError
 from api.domain.permissions import ANONYMOUS, Actor, Unauthenticated
 from api.settings import Settings
-from schema.loaders import Loaders
+from schema.core.loaders import Loaders
 
 
 @dataclass

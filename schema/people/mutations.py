@@ -20,12 +20,12 @@ from api.models.sites import Site as SiteRow
 from api.models.teams import MemberRole
 from api.models.teams import Membership as MembershipRow
 from api.models.teams import Team as TeamRow
-from schema.context import Info
-from schema.enums import MemberRoleEnum
-from schema.mutations.base import payload, perform
-from schema.mutations.inputs import load, load_optional, provided
-from schema.mutations.network import not_null
-from schema.people import Membership, Person
+from schema.core.context import Info
+from schema.core.enums import MemberRoleEnum
+from schema.core.inputs import load, load_optional, provided
+from schema.core.mutation import payload, perform
+from schema.network.mutations import not_null
+from schema.people.types import Membership, Person
 
 UNSET = strawberry.UNSET
 PersonPayload = payload("PersonPayload", "person", Person, "person")

@@ -13,10 +13,10 @@ from api.domain.errors import DomainError, NotFound
 from api.domain.writes import Write
 from api.models.accounts import Account, ApiToken, Grant, Role
 from api.models.sites import Site as SiteRow
-from schema.context import Info
-from schema.enums import RoleEnum
-from schema.mutations.base import UserError, perform
-from schema.mutations.inputs import load
+from schema.core.context import Info
+from schema.core.enums import RoleEnum
+from schema.core.inputs import load
+from schema.core.mutation import UserError, perform
 
 
 @strawberry.type(description="An API token as lists show it: never its secret.")

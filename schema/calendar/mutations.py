@@ -21,11 +21,11 @@ from api.models.platforms import Platform as PlatformRow
 from api.models.sites import Site as SiteRow
 from api.models.sites import Venue as VenueRow
 from api.models.teams import Team as TeamRow
-from schema.calendar import Event, occurrence_key
-from schema.context import Info, node_pk
-from schema.enums import EventKindEnum, LectureFormatEnum
-from schema.mutations.base import payload, perform
-from schema.mutations.inputs import load, provided
+from schema.calendar.types import Event, occurrence_key
+from schema.core.context import Info, node_pk
+from schema.core.enums import EventKindEnum, LectureFormatEnum
+from schema.core.inputs import load, provided
+from schema.core.mutation import payload, perform
 
 UNSET = strawberry.UNSET
 EventPayload = payload("EventPayload", "event", Event, "event")

@@ -23,11 +23,11 @@ from api.models.platforms import Platform as PlatformRow
 from api.models.sites import Site as SiteRow
 from api.models.teams import Team as TeamRow
 from api.models.teams import TeamCategory, TeamKind
-from schema.context import Info
-from schema.enums import CampaignKindEnum, TeamCategoryEnum, TeamKindEnum
-from schema.mutations.base import payload, perform
-from schema.mutations.inputs import load, load_optional, provided
-from schema.network import Campaign, Platform, Team
+from schema.core.context import Info
+from schema.core.enums import CampaignKindEnum, TeamCategoryEnum, TeamKindEnum
+from schema.core.inputs import load, load_optional, provided
+from schema.core.mutation import payload, perform
+from schema.network.types import Campaign, Platform, Team
 
 UNSET = strawberry.UNSET
 PlatformPayload = payload("PlatformPayload", "platform", Platform, "platform")

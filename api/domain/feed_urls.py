@@ -2,7 +2,7 @@
 
 For the GraphQL types that have a feed (Site, Team, Lecturer, Platform, Campaign, Event):
 
-    from api.feeds.urls import feed_links
+    from api.domain.feed_urls import feed_links
     links = feed_links("site", site.id, settings=info.context.settings, subtree=True)
     links.https, links.webcal, links.google
 """

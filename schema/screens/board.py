@@ -11,10 +11,10 @@ from strawberry import relay
 from api.domain import board as rules
 from api.domain import clock
 from api.domain.errors import NotFound
-from schema.calendar import Occurrence
-from schema.context import Info, node_pk
-from schema.network import Site
-from schema.persisted import answer_changes_at
+from schema.calendar.types import Occurrence
+from schema.core.context import Info, node_pk
+from schema.core.persisted import answer_changes_at
+from schema.network.types import Site
 
 
 def _occurrences(rows) -> list[Occurrence]:

@@ -16,11 +16,11 @@ from api.models.accounts import Role
 from api.models.sites import Site as SiteRow
 from api.models.sites import SiteKind
 from api.models.sites import Venue as VenueRow
-from schema.context import Info
-from schema.enums import PilotLevelEnum, SiteKindEnum, VenueKindEnum
-from schema.mutations.base import payload, perform
-from schema.mutations.inputs import load, load_optional, provided
-from schema.network import Site, Venue
+from schema.core.context import Info
+from schema.core.enums import PilotLevelEnum, SiteKindEnum, VenueKindEnum
+from schema.core.inputs import load, load_optional, provided
+from schema.core.mutation import payload, perform
+from schema.network.types import Site, Venue
 
 UNSET = strawberry.UNSET
 SitePayload = payload("SitePayload", "site", Site, "site")

@@ -106,7 +106,7 @@ class Loaders:
         self.team = _by_id(Team, **live)
         self.lecturer = _by_id(Person, is_lecturer=True, **live)
         self.campaign = _by_id(Campaign, **live)
-        self.person = _by_id(Person, **live)  # volunteers too: schema.people checks who may see them
+        self.person = _by_id(Person, **live)  # volunteers too: schema.people.types checks who may see them
         self.membership = _by_id(Membership, **live)
         # Paths of sites soft-deleted or not: whose data a row is outlives its site's deletion.
         self.any_site = _by_id(Site)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -15,9 +15,9 @@ from api.models import people as pm
 from api.models import platforms as plm
 from api.models import sites as sm
 from api.models import teams as tm
-from schema.context import Info
-from schema.feeds import FeedKind, FeedLinks, FeedPlatforms, FeedSubtree, links, platform_codes
-from schema.enums import (
+from schema.core.context import Info
+from schema.core.feeds import FeedKind, FeedLinks, FeedPlatforms, FeedSubtree, links, platform_codes
+from schema.core.enums import (
     CampaignKindEnum,
     MemberRoleEnum,
     PilotLevelEnum,
@@ -26,14 +26,10 @@ from schema.enums import (
     TeamKindEnum,
     VenueKindEnum,
 )
-from schema.nodes import LoadedNode
+from schema.core.nodes import LoadedNode, lazy_class
 
-if TYPE_CHECKING:
-    from schema.calendar import Occurrence
-    from schema.people import Membership
-
-OccurrenceRef = Annotated["Occurrence", strawberry.lazy("schema.calendar")]
-MembershipRef = Annotated["Membership", strawberry.lazy("schema.people")]
+OccurrenceRef = Annotated["Occurrence", strawberry.lazy("schema.calendar.types")]
+MembershipRef = Annotated["Membership", strawberry.lazy("schema.people.types")]
 FEED = "iCal feed (日历订阅) of {what}: https, webcal:// and Google Calendar links"
 
 
@@ -132,8 +128,7 @@ class Site(LoadedNode):
     async def upcoming_occurrences(
         self, info: Info, first: Annotated[int, strawberry.argument(description="How many, 1-20")] = 5
     ) -> list[OccurrenceRef]:
-        from schema.calendar import Occurrence
-
+        Occurrence = lazy_class(OccurrenceRef)  # the calendar sits above the network
         first = max(1, min(first, 20))
         return [Occurrence.from_row(r) for r in await info.context.loaders.upcoming(first).load(self.id)]
 
@@ -239,9 +234,7 @@ class Team(LoadedNode):
 
     @strawberry.field(description="Every membership, volunteers included: null unless you can VIEW the team's home site")
     async def memberships(self, info: Info) -> list[MembershipRef] | None:
-        from schema.people import memberships_of
-
-        return await memberships_of(info, self._row)
+        return await lazy_class(MembershipRef).of_team(info, self._row)
 
     @strawberry.field(description="How many members the team has in all")
     async def member_count(self, info: Info) -> int:

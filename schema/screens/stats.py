@@ -26,10 +26,10 @@ from api.models import platforms as plm
 from api.models.events import EventKind
 from api.models.sites import SiteKind
 from api.models.teams import TeamCategory
-from schema.context import Info, node_pk
-from schema.enums import SiteKindEnum, TeamCategoryEnum
-from schema.network import Platform, Site
-from schema.persisted import answer_changes_at
+from schema.core.context import Info, node_pk
+from schema.core.enums import SiteKindEnum, TeamCategoryEnum
+from schema.core.persisted import answer_changes_at
+from schema.network.types import Platform, Site
 
 T = TypeVar("T")
 

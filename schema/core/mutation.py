@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from api.domain.errors import DomainError
 from api.domain.writes import Write
-from schema.context import Info
+from schema.core.context import Info
 
 T = TypeVar("T")
 log = logging.getLogger("wenming.mutations")

@@ -10,11 +10,11 @@ from strawberry import relay
 
 from api.domain.clock import local
 from api.models import events as em
-from schema.context import Info
-from schema.enums import EventKindEnum, EventStatusEnum, LectureFormatEnum, OccurrenceStatus
-from schema.feeds import FeedLinks, links
-from schema.network import Campaign, Lecturer, Platform, Site, Team, Venue
-from schema.nodes import LoadedNode, row_values
+from schema.core.context import Info
+from schema.core.enums import EventKindEnum, EventStatusEnum, LectureFormatEnum, OccurrenceStatus
+from schema.core.feeds import FeedLinks, links
+from schema.core.nodes import LoadedNode, row_values
+from schema.network.types import Campaign, Lecturer, Platform, Site, Team, Venue
 
 
 @strawberry.type

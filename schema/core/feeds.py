@@ -2,7 +2,7 @@
 Platform, Campaign and Event.
 
 The links are built from ids and codes already on the row (no SQL), with the request's
-``public_url``, by ``api.feeds.urls.feed_links``: the one place feed URLs are made.
+``public_url``, by ``api.domain.feed_urls.feed_links``: the one place feed URLs are made.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import strawberry
 from strawberry import relay
 
 from api.domain.errors import NotFound
-from api.feeds import urls
-from schema.context import Info, node_pks
-from schema.enums import EventKindEnum
+from api.domain import feed_urls
+from schema.core.context import Info, node_pks
+from schema.core.enums import EventKindEnum
 
 
 @strawberry.type(
@@ -61,7 +61,7 @@ def links(
     kind: EventKindEnum | None = None,
     platform_codes: Sequence[str] = (),
 ) -> FeedLinks:
-    made = urls.feed_links(
+    made = feed_urls.feed_links(
         scope, ident, settings=info.context.settings, subtree=subtree,
         kind=kind.value if kind is not None else None, platforms=platform_codes,
     )

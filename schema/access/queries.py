@@ -16,9 +16,9 @@ from api.domain.permissions import Role
 from api.domain.sites import subtree
 from api.models.audit import AuditEntry as AuditRow
 from api.models.sites import Site as SiteRow
-from schema.context import Info, node_pk
-from schema.enums import RoleEnum
-from schema.pagination import Connection, paginate
+from schema.core.context import Info, node_pk
+from schema.core.enums import RoleEnum
+from schema.core.pagination import Connection, paginate
 
 
 @strawberry.type(description="A role held on a site and everything below it.")

@@ -49,7 +49,7 @@ from tortoise import connections
 
 from api.domain import clock
 
-DOCUMENTS_DIR = Path(__file__).with_name("documents")
+DOCUMENTS_DIR = Path(__file__).parents[1] / "documents"
 DOCUMENT_ID = "documentId"
 # How long a screen or a proxy may reuse an answer without asking (never past the time the
 # answer changes by itself); after that it revalidates with If-None-Match and gets a 304.

@@ -16,9 +16,9 @@ from api.models.people import Person
 from api.models.platforms import Platform
 from api.models.sites import Site, Venue
 from api.models.teams import Membership, Team
-from schema.context import Info
-from schema.mutations.base import UserError, perform
-from schema.mutations.inputs import load
+from schema.core.context import Info
+from schema.core.inputs import load
+from schema.core.mutation import UserError, perform
 
 # GraphQL type name -> model. A lecturer is a person with a public profile.
 DELETABLE: dict[str, type[Model]] = {

@@ -11,10 +11,10 @@ from strawberry import relay
 from api.domain.errors import DomainError, NotFound
 from api.domain.occurrences import OccurrenceChangeKind
 from api.live.occurrences import CHANNEL
-from schema.calendar import Occurrence, occurrence_key
-from schema.context import Info, node_pk
-from schema.enums import EventKindEnum, graphql_enum
-from schema.loaders import Loaders
+from schema.calendar.types import Occurrence, occurrence_key
+from schema.core.context import Info, node_pk
+from schema.core.enums import EventKindEnum, graphql_enum
+from schema.core.loaders import Loaders
 
 OccurrenceChangeKindEnum = graphql_enum(OccurrenceChangeKind, "What happened to an occurrence, as the public sees it.", {
     "CREATED": "新增: newly public (a new event or instance, or a draft published)",

@@ -1,0 +1,1 @@
+"""The calendar in GraphQL: events, their occurrences, and editing them (series included)."""

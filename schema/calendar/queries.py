@@ -1,0 +1,72 @@
+"""The calendar's root field: occurrences in a window, filtered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.domain.errors import DomainError
+from api.domain.occurrences import OccurrenceFilter, after_cursor
+from api.models import events as em
+from schema.calendar.types import Occurrence
+from schema.core.context import Info, node_pk, node_pks
+from schema.core.enums import EventKindEnum
+from schema.core.pagination import Connection, paginate
+from schema.network.queries import After, First, WithinArg, _site_path
+
+
+@strawberry.type(description="Public read access to the calendars.")
+class CalendarQuery:
+    @strawberry.field(
+        description="Occurrences of published lectures and activities overlapping [from, to), in time order. "
+        "Cancelled ones are included with status CANCELLED. The window may be at most 400 days."
+    )
+    async def occurrences(
+        self,
+        info: Info,
+        start: Annotated[datetime, strawberry.argument(name="from", description="Window start (with offset)")],
+        end: Annotated[datetime, strawberry.argument(name="to", description="Window end, exclusive (with offset)")],
+        within: WithinArg = None,
+        site: Annotated[relay.GlobalID | None, strawberry.argument(description="Only this site (not its subtree)")] = None,
+        kind: Annotated[list[EventKindEnum] | None, strawberry.argument(description="Only lectures or only activities")] = None,
+        platform: Annotated[list[relay.GlobalID] | None, strawberry.argument(description="Only these platforms")] = None,
+        team: Annotated[relay.GlobalID | None, strawberry.argument(description="Only this organising team")] = None,
+        lecturer: Annotated[relay.GlobalID | None, strawberry.argument(description="Only lectures by this lecturer")] = None,
+        campaign: Annotated[relay.GlobalID | None, strawberry.argument(description="Only this campaign")] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[Occurrence]:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise DomainError("from and to need a UTC offset, e.g. 2026-03-05T00:00:00+08:00", field="from", code="NO_OFFSET")
+        flt = OccurrenceFilter(
+            start=start,
+            end=end,
+            within_path=await _site_path(info, within, "within"),
+            site_id=node_pk(site, "Site", "site"),
+            kinds=[em.EventKind(k.value) for k in kind or []],
+            platform_ids=node_pks(platform, "Platform", "platform"),
+            team_id=node_pk(team, "Team", "team"),
+            lecturer_id=node_pk(lecturer, "Lecturer", "lecturer"),
+            campaign_id=node_pk(campaign, "Campaign", "campaign"),
+        )
+        return await paginate(
+            flt.queryset(),
+            first=first,
+            after=after,
+            key=lambda r: (r.starts_at.timestamp(), r.id),
+            after_key=lambda k: after_cursor(_from_timestamp(k[0]), int(k[1])),
+            key_size=2,
+            to_node=Occurrence.from_row,
+        )
+
+
+def _from_timestamp(value: float) -> datetime:
+    from datetime import UTC
+
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise DomainError("after is not a cursor from this list", field="after", code="BAD_CURSOR") from exc

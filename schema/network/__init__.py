@@ -1,0 +1,1 @@
+"""The network in GraphQL: sites, venues, platforms, teams, lecturers and campaigns."""

@@ -1,0 +1,1 @@
+"""People and team memberships in GraphQL: the editing view of anyone, volunteers included."""

@@ -1,0 +1,1 @@
+"""What screens show: kiosk boards, figures (stats) and live occurrence updates."""
