@@ -19,6 +19,7 @@ from api.domain import occurrences
 from api.feeds import feed_routes
 from api.live import create_bus
 from api.settings import Settings, get_settings
+from api.web import landing, static_assets
 from schema.http import GraphQLApp
 
 log = logging.getLogger("wenming")
@@ -86,7 +87,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         WebSocketRoute("/graphql", graphql),
         Route("/health", health),
         *feed_routes(settings),
+        Route("/", landing),
+        static_assets(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=_cors(settings))
     app.state.bus = bus
+    app.state.graphiql = settings.graphiql
     return app

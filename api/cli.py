@@ -3,17 +3,54 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api import db
-from api.settings import get_settings
+from api import db, preflight
+from api.settings import ConfigError, Settings, env_name, get_settings
 
-app = typer.Typer(help="Wenming (文明): GraphQL and iCal back end for the New Era Civilization Practice Centres.", no_args_is_help=True)
+SETTINGS_READ = "Settings read from the environment, or from a .env file in the current folder"
+app = typer.Typer(
+    help="Wenming (文明): GraphQL and iCal back end for the New Era Civilization Practice Centres.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would print database passwords
+)
 console = Console(stderr=True)
+
+
+def reads(*fields: str) -> str:
+    """The epilog of a command's --help: the settings it reads, with their defaults."""
+    lines = []
+    for field in fields or tuple(Settings.model_fields):
+        info = Settings.model_fields[field]
+        default = info.get_default(call_default_factory=True)
+        shown = f" (default {default})" if default not in (None, [], "") else ""
+        lines.append(f"{env_name(field)}{shown}: {info.description}")
+    # Click's help rewraps paragraphs; \b keeps each setting on its own line.
+    return f"{SETTINGS_READ}:\n\n\b\n" + "\n".join(lines)
+
+
+def fail(message: str) -> typer.Exit:
+    console.print(f"[red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        raise fail(exc.message) from None
+
+
+def _check_database(url: str) -> None:
+    try:
+        preflight.check_database(url)
+    except ConfigError as exc:
+        raise fail(exc.message) from None
 
 
 def _migrate(url: str) -> None:
@@ -21,6 +58,7 @@ def _migrate(url: str) -> None:
         if event == "apply_done":
             console.print(f"  applied [bold]{name}[/]")
 
+    _check_database(url)
     console.print(f"Migrating {_safe(url)}")
     asyncio.run(db.migrate(url, progress=progress))
 
@@ -59,39 +97,68 @@ def _load_demo(url: str, scale: int) -> dict[str, int]:
     return counts
 
 
-@app.command()
+@app.command(epilog=reads("database_url"))
 def migrate() -> None:
     """Apply the committed database migrations (safe to run repeatedly)."""
-    _migrate(get_settings().database_url)
+    _migrate(_settings().database_url)
 
 
-@app.command()
+@app.command(epilog=reads("database_url", "occurrence_horizon_days"))
 def demo(scale: int = typer.Option(1, min=1, max=50, help="Grow the demo network: N times the districts")) -> None:
     """Load the deterministic demo network (a city of districts, their institutes and stations)."""
-    url = get_settings().database_url
+    url = _settings().database_url
     _migrate(url)
     _load_demo(url, scale)
 
 
-@app.command()
+@app.command(epilog=reads())
 def serve(
     demo: bool = typer.Option(False, "--demo", help="Load the demo network first (skipped if data exists)"),
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
-    port: int = typer.Option(8000, help="Port to listen on"),
-    workers: int = typer.Option(1, min=1, help="Worker processes (use PostgreSQL for more than one)"),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0: every interface)"),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"),
+    workers: int = typer.Option(1, min=1, help="Worker processes (use PostgreSQL and Redis for more than one)"),
 ) -> None:
     """Migrate, optionally load the demo, and serve GraphQL on http://HOST:PORT/graphql."""
     import uvicorn
 
-    settings = get_settings()
+    settings = _settings()
+    try:
+        preflight.check_listen(host, port)
+    except ConfigError as exc:
+        raise fail(exc.message) from None
     _migrate(settings.database_url)
     if demo:
         _load_demo(settings.database_url, 1)
-    console.print(f"Serving GraphQL on http://{host}:{port}/graphql")
+    base = preflight.public_url_for(host, port)
+    console.print(f"Serving on {base}: GraphQL and GraphiQL at {base}/graphql, feeds under {base}/feeds/")
+    if settings.public_url:
+        console.print(f"Feed links carry {settings.links_base} (WENMING_PUBLIC_URL)", highlight=False)
+    else:
+        # Every worker reads its settings from the environment: hand them the derived base.
+        os.environ[env_name("public_url")] = base
+        get_settings.cache_clear()
+        console.print(f"Feed links carry {base}: set WENMING_PUBLIC_URL to the address subscribers reach", highlight=False)
+    for warning in serve_warnings(settings, workers):
+        console.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
-@app.command("schema")
+def serve_warnings(settings: Settings, workers: int) -> list[str]:
+    """What works with one process but not with several."""
+    if workers < 2:
+        return []
+    found = []
+    if not settings.redis_url:
+        found.append(
+            f"{workers} workers without WENMING_REDIS_URL: a live subscriber hears only of writes made through "
+            "its own worker (set WENMING_REDIS_URL, e.g. redis://127.0.0.1:6379/0)"
+        )
+    if preflight.database_kind(settings.database_url) == "sqlite":
+        found.append(f"{workers} workers share one SQLite file: writes wait for each other; use PostgreSQL")
+    return found
+
+
+@app.command("schema", epilog="Reads no settings.")
 def print_schema() -> None:
     """Print the GraphQL SDL (the committed schema/schema.graphql is this output)."""
     from schema.schema import sdl
@@ -109,7 +176,8 @@ def _run_db(work):
     """Run `work()` (a coroutine function) against the migrated database; rules print as errors."""
     from api.domain.errors import DomainError
 
-    url = get_settings().database_url
+    url = _settings().database_url
+    _check_database(url)
     asyncio.run(db.migrate(url))
 
     async def run():
@@ -146,7 +214,7 @@ def _show_secret(secret: str) -> None:
     typer.echo(secret)
 
 
-@admin_app.command("create")
+@admin_app.command("create", epilog=reads("database_url"))
 def admin_create(
     username: str = typer.Argument(..., help="Login name, e.g. zhang.wei"),
     site: list[int] = typer.Option([], "--site", help="Site id(s) to administer (default: every centre)"),
@@ -169,7 +237,7 @@ def admin_create(
     _show_secret(secret)
 
 
-@token_app.command("create")
+@token_app.command("create", epilog=reads("database_url"))
 def token_create(
     name: str = typer.Argument(..., help="What the token is for, e.g. 洛江区大屏"),
     account: str = typer.Option(None, help="A personal token for this account (acts with its grants)"),
@@ -203,7 +271,7 @@ def token_create(
     _show_secret(secret)
 
 
-@token_app.command("revoke")
+@token_app.command("revoke", epilog=reads("database_url"))
 def token_revoke(token_id: int = typer.Argument(..., help="The token's id (see `wenming token list`)")) -> None:
     """Revoke a token at once."""
     from api.domain import accounts
@@ -220,7 +288,7 @@ def token_revoke(token_id: int = typer.Argument(..., help="The token's id (see `
     console.print(f"Token {token.id} {token.name} revoked")
 
 
-@token_app.command("list")
+@token_app.command("list", epilog=reads("database_url"))
 def token_list() -> None:
     """List tokens (never their secrets)."""
     from rich.table import Table

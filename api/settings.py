@@ -1,20 +1,41 @@
-"""Runtime settings, read from the environment (prefix ``WENMING_``)."""
+"""Runtime settings, read from the environment (prefix ``WENMING_``) and from a ``.env`` file
+in the current directory (the environment wins)."""
 
+from __future__ import annotations
+
+import json
+import re
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+
+ENV_PREFIX = "WENMING_"
+MIN_HORIZON_DAYS = 400  # a year ahead, plus room for the feeds' 366-day window
+ORIGIN = re.compile(r"^https?://[^/\s]+$")
+
+
+class ConfigError(Exception):
+    """A setting or a command-line value that cannot work; the message is one sentence for a person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WENMING_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     database_url: str = Field(
         "sqlite://wenming.sqlite3",
         description="Tortoise database URL: sqlite://path.sqlite3 or postgres://user@host:5432/db",
     )
-    public_url: str = Field(
-        "http://127.0.0.1:8000", description="Base URL clients reach this service at (used in links)"
+    public_url: str | None = Field(
+        None,
+        description="Base URL clients reach this service at, used in feed links, UIDs and URLs "
+        "(default: http://HOST:PORT that `wenming serve` listens on)",
     )
     redis_url: str | None = Field(
         None, description="Redis for pub/sub between workers (live updates) and shared caches; optional"
@@ -24,16 +45,60 @@ class Settings(BaseSettings):
         description="Prefix of this deployment's Redis channels and keys (pub/sub ignores the database number)",
     )
     occurrence_horizon_days: int = Field(
-        730, ge=400, description="How far ahead recurring series are materialised as occurrences"
+        730, ge=MIN_HORIZON_DAYS, description="How far ahead recurring series are materialised as occurrences"
     )
-    allowed_origins: list[str] = Field(
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (CORS) and open GraphQL WebSockets, as a JSON "
         'list: ["https://screens.example.org", "http://192.168.1.20:8080"]; ["*"] allows any',
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql from a browser")
 
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else []
+            except ValueError:
+                raise ValueError(f"must be a JSON list of origins such as '[\"{value}\"]', got {value!r}") from None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"must be a JSON list of origins such as '[\"https://screens.example.org\"]', got {value!r}")
+        for origin in value:
+            if origin != "*" and not ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an origin: write scheme://host[:port] with no path or trailing slash")
+        return value
+
+    @property
+    def links_base(self) -> str:
+        """The base of every link the service hands out (feeds, their UIDs and URLs)."""
+        return (self.public_url or "http://127.0.0.1:8000").rstrip("/")
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def load_settings() -> Settings:
+    """The settings, or a ConfigError naming the setting at fault in one sentence."""
+    try:
+        return Settings()
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = env_name(field.group(1)) if field else "a WENMING_ setting"
+        raise ConfigError(f"{name} cannot be read: {exc}") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        raw = error.get("input")
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "greater_than_equal":
+            reason = f"must be at least {error['ctx']['ge']}, got {raw}"
+        elif error["type"].startswith(("int_", "bool_")):
+            reason = f"{reason.lower()}, got {raw!r}"
+        raise ConfigError(f"{env_name(field)} {reason}") from None
+
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

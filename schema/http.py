@@ -7,7 +7,7 @@ from typing import Any
 
 from graphql import ExecutionResult
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from cross_web import HTTPException
@@ -15,6 +15,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.settings import Settings
+from api.web import graphiql_page
 from schema.core.context import Context, build_context
 from schema.core.persisted import PersistedDocuments
 from schema.schema import schema
@@ -46,6 +47,10 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.bus: Any = None  # the app's change bus, set by create_app
         self.documents = PersistedDocuments(schema, response_media_type)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads its assets from a CDN; ours come from this server (api/web).
+        return HTMLResponse(graphiql_page())
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return await build_context(self.settings, request, response, bus=self.bus)

@@ -7,23 +7,14 @@ is installed the test is skipped with how to get one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import os
 import re
-import shutil
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from websockets.asyncio.client import ClientConnection, connect
 
 from api.app import create_app
 from api.domain import clock
@@ -31,90 +22,11 @@ from api.domain.events import create_event
 from api.live.occurrences import CHANNEL
 from api.models.events import EventKind, EventStatus
 from api.settings import Settings
-from tests.live_support import WAIT, edit_through, free_socket, listening, serving
+from tests.browser_support import browser, chromium_or_skip
+from tests.live_support import edit_through, free_socket, listening, serving
 from tests.network import build, gid
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def chromium_or_skip() -> str:
-    path = os.environ.get("WENMING_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.skip("no Chromium to drive the kiosk page: install it (apt-get install chromium) "
-                    "or point WENMING_TEST_CHROMIUM at a Chromium binary")
-    return path
-
-
-class Page:
-    """One browser tab over the DevTools protocol: just enough to read what the page shows."""
-
-    def __init__(self, conn: ClientConnection) -> None:
-        self.conn = conn
-        self._ids = 0
-
-    async def call(self, method: str, **params) -> dict:
-        self._ids += 1
-        await self.conn.send(json.dumps({"id": self._ids, "method": method, "params": params}))
-        async with asyncio.timeout(WAIT):
-            while True:
-                message = json.loads(await self.conn.recv())
-                if message.get("id") == self._ids:  # events (no id) are not needed here
-                    assert "error" not in message, message
-                    return message["result"]
-
-    async def text(self, selector: str) -> str:
-        expression = f"(document.querySelector({json.dumps(selector)}) || {{}}).innerText || ''"
-        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result["result"].get("value", "")
-
-    async def attribute(self, selector: str, name: str) -> str | None:
-        expression = f"(document.querySelector({json.dumps(selector)}) || {{dataset: {{}}}}).dataset[{json.dumps(name)}]"
-        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result["result"].get("value")
-
-    async def shows(self, selector: str, *texts: str) -> str:
-        """Wait (bounded) until the element shows every text; return what it shows."""
-        shown = ""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(WAIT):
-                while True:
-                    shown = await self.text(selector)
-                    if all(t in shown for t in texts):
-                        break
-                    await asyncio.sleep(0.05)
-        assert all(t in shown for t in texts), f"{selector} shows {shown!r}, expected {texts}"
-        return shown
-
-
-@contextlib.asynccontextmanager
-async def browser(url: str, profile: Path) -> AsyncIterator[Page]:
-    process = await asyncio.create_subprocess_exec(
-        chromium_or_skip(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-        "--no-first-run", "--no-default-browser-check", url,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"  # Chromium writes the port it chose here
-        async with asyncio.timeout(30):
-            while not (port_file.exists() and port_file.read_text().strip()):
-                assert process.returncode is None, "Chromium exited at start"
-                await asyncio.sleep(0.05)
-            port = int(port_file.read_text().split()[0])
-            async with httpx.AsyncClient() as http:
-                while not (pages := [t for t in (await http.get(f"http://127.0.0.1:{port}/json/list")).json()
-                                     if t["type"] == "page" and t["url"].startswith(url.split("?")[0])]):
-                    await asyncio.sleep(0.05)
-        async with connect(pages[0]["webSocketDebuggerUrl"], max_size=None) as conn:
-            yield Page(conn)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 def static_site() -> Starlette:
@@ -145,7 +57,8 @@ async def test_the_kiosk_shows_the_board_follows_changes_and_says_when_it_is_off
     async with serving(static_site(), page_socket) as pages, serving(api_app) as api:
         # poll=600: within the test only the live subscription can explain an update.
         query = urlencode({"api": api.url, "site": gid("Site", n.station.id), "poll": 600})
-        async with browser(f"{pages.url}/kiosk.html?{query}", tmp_path / "profile") as page:
+        async with browser(tmp_path / "profile") as page:
+            await page.goto(f"{pages.url}/kiosk.html?{query}")
             await page.shows("#site-name", "洛阳村新时代文明实践站")
             hhmm = lambda dt: clock.local(dt).strftime("%H:%M")  # noqa: E731
             await page.shows("#now", "义务理发", f"{hhmm(running.starts_at)}–{hhmm(running.ends_at)}")

@@ -555,3 +555,19 @@ async def test_an_order_list_costs_the_same_sql_however_long(client):
     for status in (OrderStatus.DISPATCHED, OrderStatus.DONE, OrderStatus.RATED, OrderStatus.DECLINED):
         await order_in(loop, status, site=loop.net.station2)
     assert await statements() == few
+
+
+async def test_a_refused_desk_gets_next_with_errors_then_complete_as_the_guide_says(db, settings):
+    """docs/orders.md tells graphql-ws users to look for `errors` in `next`: that is what is sent."""
+    loop = await loop_setup()
+    app = create_app(settings, manage_db=False)
+    institute = gid("Site", loop.net.institute.id)
+    async with serving(app) as server:
+        for init, says in ((None, "connection_init"), ({"authorization": f"Bearer {loop.callers.other_editor}"}, "outside your scope")):
+            async with desk_socket(server.ws_url, init=init) as desk:
+                sid = await desk.subscribe(doc_subscription(), within=institute)
+                first, second = await desk.receive(), await desk.receive()
+                assert first["type"] == "next" and first["id"] == sid, first
+                [error] = first["payload"]["errors"]
+                assert says in error["message"], error
+                assert second == {"type": "complete", "id": sid}, second

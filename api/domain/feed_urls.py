@@ -57,7 +57,7 @@ def feed_links(
     if subtree and scope != "site":
         raise ValueError("subtree applies to site feeds only")
     settings = settings or get_settings()
-    base = settings.public_url.rstrip("/")
+    base = settings.links_base
     query: list[tuple[str, str]] = []
     if subtree:
         query.append(("subtree", "1"))

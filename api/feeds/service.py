@@ -160,7 +160,7 @@ class FeedState:
 
 class FeedService:
     def __init__(self, settings: Settings, *, cache_bytes: int = 64 * 1024 * 1024) -> None:
-        public_url = settings.public_url.rstrip("/")
+        public_url = settings.links_base
         self.site = render.Site(host=urlsplit(public_url).hostname or "localhost", public_url=public_url)
         self.blocks = BlockCache(cache_bytes)  # rendered events, shared by every feed that holds them
         self.bodies = BlockCache(cache_bytes)  # assembled feeds, by ETag: a repeated request is one lookup

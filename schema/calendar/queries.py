@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.domain.errors import DomainError
-from api.domain.occurrences import OccurrenceFilter, after_cursor
+from api.domain.occurrences import MAX_WINDOW_DAYS, OccurrenceFilter, after_cursor
 from api.models import events as em
 from schema.calendar.types import Occurrence
 from schema.core.context import Info, node_pk, node_pks
@@ -22,7 +22,7 @@ from schema.network.queries import After, First, WithinArg, _site_path
 class CalendarQuery:
     @strawberry.field(
         description="Occurrences of published lectures and activities overlapping [from, to), in time order. "
-        "Cancelled ones are included with status CANCELLED. The window may be at most 400 days."
+        f"Cancelled ones are included with status CANCELLED. The window may be at most {MAX_WINDOW_DAYS} days."
     )
     async def occurrences(
         self,

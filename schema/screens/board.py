@@ -54,7 +54,7 @@ class Board:
     )
     next: list[Occurrence] = strawberry.field(
         description="The next timed start that takes place: every occurrence starting at that time, and any "
-        "cancelled ones before it. Empty when nothing starts in the next 8 days"
+        f"cancelled ones before it. Empty when nothing starts in the next {rules.WEEK_AHEAD_DAYS + 1} days"
     )
     rest_of_today: list[Occurrence] = strawberry.field(description="What starts later today, in time order")
     week_ahead: list[BoardDay] = strawberry.field(description="The seven days after today, each listed even when empty")
