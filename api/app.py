@@ -19,7 +19,7 @@ from api.domain import occurrences
 from api.feeds import feed_routes
 from api.live import create_bus
 from api.settings import Settings, get_settings
-from api.web import landing, static_assets
+from api.web import graphiql_page, landing, static_assets
 from schema.http import GraphQLApp
 
 log = logging.getLogger("wenming")
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     settings = settings or get_settings()
     # One bus per app instance: writes announce on it, subscriptions listen to it.
     bus = create_bus(settings)
-    graphql = GraphQLApp(settings)
+    graphql = GraphQLApp(settings, ide_page=graphiql_page())
     graphql.bus = bus
 
     @contextlib.asynccontextmanager

@@ -15,7 +15,6 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.settings import Settings
-from api.web import graphiql_page
 from schema.core.context import Context, build_context
 from schema.core.persisted import PersistedDocuments
 from schema.schema import schema
@@ -36,7 +35,7 @@ class GraphQLApp(GraphQL):
     the GraphQL-over-HTTP media type with its status codes when the client asks for it, and
     trusted documents by id over GET, cached with ETags (schema/core/persisted.py)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, ide_page: str | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -45,12 +44,13 @@ class GraphQLApp(GraphQL):
             allowed_origins=settings.allowed_origins,
         )
         self.settings = settings
+        self.ide_page = ide_page  # GraphiQL's HTML (api/web)
         self.bus: Any = None  # the app's change bus, set by create_app
         self.documents = PersistedDocuments(schema, response_media_type)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        # Strawberry's page loads its assets from a CDN; ours come from this server (api/web).
-        return HTMLResponse(graphiql_page())
+        # Strawberry's own page loads its assets from a CDN; the app passes one that does not.
+        return HTMLResponse(self.ide_page) if self.ide_page else await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return await build_context(self.settings, request, response, bus=self.bus)
