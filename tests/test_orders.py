@@ -86,7 +86,8 @@ async def test_the_whole_loop_over_http(client):
     order = await take("decline", loop.team_desk, id=oid, version=order["version"], reason="本周人手不够")
     order = await take("dispatch", loop.callers.editor, id=oid, version=order["version"], teamId=gid("Team", loop.team.id))
     order = await take("accept", loop.team_desk, id=oid, version=order["version"])
-    starts = (now() + timedelta(days=5)).replace(hour=9, minute=0, second=0, microsecond=0)
+    # Fixed after the fact (yesterday): attendance is recorded once the activity was held.
+    starts = (now() - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     order = await take("schedule", loop.team_desk, id=oid, version=order["version"], startsAt=starts.isoformat())
     assert order["status"] == "SCHEDULED" and order["event"]["title"] == loop.item.name
     assert order["event"]["status"] == "PUBLISHED"
@@ -571,3 +572,86 @@ async def test_a_refused_desk_gets_next_with_errors_then_complete_as_the_guide_s
                 [error] = first["payload"]["errors"]
                 assert says in error["message"], error
                 assert second == {"type": "complete", "id": sid}, second
+
+
+# --- who may act is checked before the status; notes; attendance (issue 10) ------------------
+
+
+async def test_a_caller_without_the_right_learns_nothing_about_the_order(client):
+    loop = await loop_setup()
+    # Every staff and team step, tried on orders in every status by callers with no right to
+    # that order: the same refusal whatever the status, naming neither status nor site nor team.
+    outsiders = {"sibling_editor": "OUT_OF_SCOPE", "other_editor": "OUT_OF_SCOPE", "viewer": "FORBIDDEN"}
+    for status in (OrderStatus.ORDERED, OrderStatus.DISPATCHED, OrderStatus.SCHEDULED, OrderStatus.DONE,
+                   OrderStatus.CANCELLED):
+        order, token = await order_in(loop, status)
+        for action in ("dispatch", "accept", "decline", "schedule", "complete"):
+            for who, code in outsiders.items():
+                result = await mutate(client, getattr(loop.callers, who), STEP[action],
+                                      input=step_input(action, order, token, loop))
+                (error,) = result["errors"]
+                assert (error["code"], error["field"]) == (code, ["input", "id"]), (status, action, who, error)
+                message = error["message"]
+                assert not any(s.value in message for s in OrderStatus), message
+                assert loop.net.station.name not in message and loop.team.name not in message, message
+        assert (await Order.get(id=order.id)).status == status
+    # The order's own staff still hear why a step does not apply.
+    order, token = await order_in(loop, OrderStatus.ORDERED)
+    result = await mutate(client, loop.callers.editor, STEP["complete"], input=step_input("complete", order, token, loop))
+    assert result["errors"][0]["code"] == "TRANSITION_NOT_ALLOWED" and "ORDERED" in result["errors"][0]["message"]
+    # A team step on an order no team holds yet (at the neighbouring village): no team has a right to it.
+    order, token = await order_in(loop, OrderStatus.ORDERED, site=loop.net.station2)
+    result = await mutate(client, loop.team_desk, STEP["accept"], input=step_input("accept", order, token, loop))
+    assert result["errors"][0]["code"] == "OUT_OF_SCOPE" and "ORDERED" not in result["errors"][0]["message"]
+
+
+async def test_the_resident_reads_only_the_notes_meant_for_them(client):
+    loop = await loop_setup()
+    order, token = await order_in(loop, OrderStatus.ORDERED)
+    oid = gid("Order", order.id)
+    notes = {}
+
+    async def take(action: str, caller: str | None, **fields) -> None:
+        result = await mutate(client, caller, STEP[action], input=fields)
+        assert result["errors"] == [], result["errors"]
+        notes[action] = result["order"]["version"]
+
+    version = order.version
+    for action, caller, extra in (
+        ("dispatch", loop.callers.editor, {"teamId": gid("Team", loop.team.id), "note": "内部: 请先电话确认, 该户情况复杂"}),
+        ("decline", loop.team_desk, {"reason": "本周人手不够, 下周再约"}),
+        ("dispatch", loop.callers.editor, {"teamId": gid("Team", loop.team.id), "note": "内部: 第二次派单"}),
+        ("accept", loop.team_desk, {"note": "内部: 陈宣讲负责"}),
+        ("schedule", loop.team_desk, {"startsAt": (now() - timedelta(days=1)).replace(microsecond=0).isoformat()}),
+        ("complete", loop.team_desk, {"attendance": 12, "note": "内部: 现场秩序一般"}),
+    ):
+        await take(action, caller, id=oid, version=version, **extra)
+        version = notes[action]
+    await take("rate", None, token=token, rating=5, comment="讲得好")
+
+    query = "query($t: String!) { orderByToken(token: $t) { declineReason history { toStatus by note at } } }"
+    mine = (await post(client, None, query, t=token)).json()["data"]["orderByToken"]
+    shown = [(h["toStatus"], h["note"]) for h in mine["history"]]
+    assert shown == [("ORDERED", ""), ("DISPATCHED", ""), ("DECLINED", "本周人手不够, 下周再约"), ("DISPATCHED", ""),
+                     ("ACCEPTED", ""), ("SCHEDULED", ""), ("DONE", ""), ("RATED", "讲得好")]
+    assert all(h["at"] for h in mine["history"])  # every step and its time are there
+    assert "内部" not in str(mine)
+    # Staff read every note.
+    staff = "query($id: ID!) { node(id: $id) { ... on Order { history { note } } } }"
+    staff_notes = [h["note"] for h in (await post(client, loop.callers.editor, staff, id=oid)).json()["data"]["node"]["history"]]
+    assert "内部: 请先电话确认, 该户情况复杂" in staff_notes and "内部: 现场秩序一般" in staff_notes
+
+
+async def test_completing_before_the_activity_was_held_is_refused_like_record_attendance(client):
+    loop = await loop_setup()
+    order, token = await order_in(loop, OrderStatus.SCHEDULED)  # scheduled three days ahead
+    event = await Event.get(orders__id=order.id)
+    result = await mutate(client, loop.team_desk, STEP["complete"], input=step_input("complete", order, token, loop))
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("NOT_YET_HELD", ["input", "id"])]
+    assert (await Order.get(id=order.id)).status == OrderStatus.SCHEDULED
+    assert (await Event.get(id=event.id)).attendance is None
+    # recordAttendance refuses the same activity with the same code: one rule.
+    record = """mutation($input: RecordAttendanceInput!) { recordAttendance(input: $input) { errors { code } } }"""
+    refused = await mutate(client, loop.callers.admin, record,
+                           input={"id": gid("Event", event.id), "version": event.version, "attendance": 5})
+    assert [e["code"] for e in refused["errors"]] == ["NOT_YET_HELD"]

@@ -307,7 +307,8 @@ async def _order(w: World, *actions: str) -> tuple:
         order, token = await order_rules.place(Write(admin), item=await _menu_item(w), site=w.net.station,
                                                resident_name="矩阵居民", resident_phone="13800000000")
     for action in actions:
-        given = order_rules.StepInput(team=await w.team(), starts_at=at(2027, 5, 8, 9), attendance=10, rating=5, token=token)
+        # Scheduled in the past: completing records attendance, which needs a held activity.
+        given = order_rules.StepInput(team=await w.team(), starts_at=at(2025, 5, 10, 9), attendance=10, rating=5, token=token)
         async with in_transaction():
             order = await order_rules.step(Write(admin), await Order.get(id=order.id), action, given)
     return order, token

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.domain import audit, series, validation
+from api.domain import attendance, audit, series, validation
 from api.domain.accounts import hash_token
 from api.domain.clock import local, now
 from api.domain.errors import DomainError
 from api.domain.events import create_event
 from api.domain.permissions import Actor
+from api.domain.scope import require_team_link
 from api.domain.sites import ancestor_ids
 from api.domain.writes import Write, check_version, save_versioned
 from api.models.accounts import Role
@@ -181,16 +182,35 @@ async def _team(order: Order) -> Team:
     return await Team.get(id=order.team_id).select_related("home_site")
 
 
-async def authorise(actor: Actor, step: Step, order: Order, site_name: str, token: str | None = None) -> None:
-    """Who may take this step: staff of the order's site, the assigned team, or the token holder."""
-    if step.party == Party.STAFF:
-        actor.require(Role.EDITOR, order.site_path, where=f"{step.action} order {order.id} at {site_name}", field="id")
-    elif step.party == Party.TEAM:
+def party_of(action: str) -> Party:
+    """Who takes this kind of step (each action belongs to one party, whatever the status)."""
+    (party,) = {s.party for s in STEPS if s.action == action}
+    return party
+
+
+def resident_reads(party: Party, to_status: OrderStatus) -> bool:
+    """THE rule for the notes of an order's history: the resident reads the notes they wrote (a
+    rating comment, a cancel reason) and the reason a team declined (also in declineReason).
+    Dispatch, accept, scheduling and completion notes are between staff and the team; the
+    resident sees those steps and their times with the note left empty."""
+    return party == Party.RESIDENT or to_status == S.DECLINED
+
+
+async def authorise(actor: Actor, action: str, order: Order, token: str | None = None) -> None:
+    """May the caller take this kind of step on this order at all? Checked BEFORE the order's
+    status, and the refusal names neither the status nor the order's site or team: a caller
+    without the right learns nothing about the order. Staff: EDITOR on the order's site. The
+    team: EDITOR covering the assigned team's home site (before dispatch there is no team, and
+    only the order's staff may ask). The resident: the order token."""
+    party = party_of(action)
+    where = f"{action} order {order.id}"
+    if party == Party.STAFF or (party == Party.TEAM and order.team_id is None):
+        actor.require(Role.EDITOR, order.site_path, where=where, field="id")
+    elif party == Party.TEAM:
         team = await _team(order)
-        actor.require(Role.EDITOR, team.home_site.path,
-                      where=f"{step.action} order {order.id} for team {team.name}", field="id")
+        actor.require(Role.EDITOR, team.home_site.path, where=where, field="id")
     elif token is None or order.token_hash != hash_token(token.strip()):
-        raise DomainError(f"only the resident who placed order {order.id} may {step.action} it, with its order token",
+        raise DomainError(f"only the resident who placed the order may {action} it, with its order token",
                           field="token", code="FORBIDDEN")
 
 
@@ -213,10 +233,9 @@ class StepInput:
 
 async def step(write: Write, order: Order, action: str, given: StepInput) -> Order:
     """Take one step of the loop for the caller, or refuse with the reason."""
+    await authorise(write.actor, action, order, given.token)
     current = order.status
     rule = find_step(action, current, order.id)
-    site = await Site.get(id=order.site_id)
-    await authorise(write.actor, rule, order, site.name, given.token)
     # Staff and teams send the version they read; a resident acts on the order as it is.
     version = order.version if given.version is None else given.version
     check_version(order, version, f"order {order.id}")
@@ -232,10 +251,8 @@ async def _dispatch(write: Write, order: Order, given: StepInput) -> dict:
     team = given.team
     if team is None:
         raise DomainError("dispatching needs a team (teamId)", field="teamId", code="REQUIRED")
-    home = await Site.get(id=team.home_site_id)
     # A township institute dispatches to its township's teams; a centre to any team of its county.
-    write.actor.require(Role.EDITOR, home.path, where=f"dispatching to team {team.name} (based at {home.name})",
-                        field="teamId")
+    await require_team_link(write.actor, team, field="teamId", what="dispatching to")
     moment = now()
     changes: dict[str, Any] = {"team_id": team.id, "dispatched_at": moment, "decline_reason": ""}
     if order.seconds_to_dispatch is None:
@@ -274,6 +291,7 @@ async def _complete(write: Write, order: Order, given: StepInput) -> dict:
         raise DomainError("completing needs the attendance (how many people took part)", field="attendance", code="REQUIRED")
     validation.in_range(given.attendance, "attendance", 0, 100_000)
     if order.event_id is not None and (event := await Event.get_or_none(id=order.event_id)) is not None:
+        attendance.require_held(event, field="id")  # the rule recordAttendance follows too
         before = audit.snapshot(event)
         await save_versioned(event, event.version, {"attendance": given.attendance}, f"event {event.title}")
         await write.audit("UPDATE", event, site_path=order.site_path, before=before)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tortoise.models import Model
 
-from api.domain.permissions import NETWORK
+from api.domain.permissions import NETWORK, Actor
+from api.models.accounts import Role
 from api.models.events import Campaign, Event
 from api.models.people import Person
 from api.models.platforms import Platform
@@ -34,3 +35,11 @@ async def path_of(obj: Model) -> str | None:
         case Platform() | Campaign():
             return NETWORK
     raise TypeError(f"no scope rule for {type(obj).__name__}")
+
+
+async def require_team_link(actor: Actor, team: Team, *, field: str, what: str = "linking") -> None:
+    """THE rule for naming a team in an input (an event's team, a menu item's teams, an order's
+    dispatch): the work then appears under that team's name, in its public feed. So the caller
+    needs EDITOR on the team's home site, wherever the event or item itself is."""
+    home = await Site.get(id=team.home_site_id)
+    actor.require(Role.EDITOR, home.path, where=f"{what} team {team.name} (based at {home.name})", field=field)

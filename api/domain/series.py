@@ -11,6 +11,7 @@ from enum import StrEnum
 from itertools import takewhile
 from typing import Any
 
+from api.domain import attendance as attendance_rules
 from api.domain import events as event_rules
 from api.domain import occurrences, validation
 from api.domain.clock import local, now
@@ -165,11 +166,7 @@ async def set_status(event: Event, version: int, status: EventStatus, changes: l
 
 
 async def record_attendance(event: Event, version: int, attendance: int | None, beneficiaries: int | None) -> Event:
-    if local(event.starts_at) > now():
-        raise DomainError(
-            f"{_what(event)} has not taken place yet (it starts {local(event.starts_at):%Y-%m-%d %H:%M})",
-            field="id", code="NOT_YET_HELD",
-        )
+    attendance_rules.require_held(event)
     validation.in_range(attendance, "attendance", 0, 1_000_000)
     validation.in_range(beneficiaries, "beneficiaries", 0, 10_000_000)
     fields = {k: v for k, v in (("attendance", attendance), ("beneficiaries", beneficiaries)) if v is not None}

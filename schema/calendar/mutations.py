@@ -13,6 +13,7 @@ from api.domain import audit, series
 from api.domain.errors import DomainError
 from api.domain.events import create_event
 from api.domain.permissions import Role
+from api.domain.scope import require_team_link
 from api.domain.writes import Write
 from api.models.events import Campaign as CampaignRow
 from api.models.events import Event as EventRow
@@ -138,6 +139,13 @@ async def _site_path(write: Write, site_id: int, field: str) -> str:
     return site.path
 
 
+async def _team_link(write: Write, fields: dict, current: int | None = None) -> None:
+    """A team newly named on an event: the caller must cover the team's home site too."""
+    team_id = fields.get("team_id")
+    if team_id is not None and team_id != current:
+        await require_team_link(write.actor, await TeamRow.get(id=team_id), field="teamId")
+
+
 async def _event(write: Write, gid: relay.GlobalID) -> tuple[EventRow, str]:
     event = await load(EventRow, gid, "Event", "id")
     return event, await _site_path(write, event.site_id, "id")
@@ -158,6 +166,7 @@ async def _create(write: Write, input: CreateEventInput) -> EventRow:
         if fields.get(required) is None:
             raise DomainError(f"{_camel(required)} is required", field=_camel(required), code="REQUIRED")
     path = await _site_path(write, fields["site_id"], "siteId")
+    await _team_link(write, fields)
     status = EventStatus.PUBLISHED if input.publish else EventStatus.DRAFT
     event = await create_event(
         kind=EventKind(input.kind.value), status=status, lecturer_ids=lecturers or [],
@@ -172,6 +181,7 @@ async def _update(write: Write, input: UpdateEventInput) -> EventRow:
     fields, lecturers = await _fields(input)
     if fields.get("site_id", event.site_id) != event.site_id:
         path = await _site_path(write, fields["site_id"], "siteId")
+    await _team_link(write, fields, event.team_id)
     before = audit.snapshot(event)
     scope = series.Scope(input.scope.value) if event.rrule else series.Scope.ALL
     changes = write.occurrence_changes

@@ -63,7 +63,8 @@ async def _subtree_counts(site_ids: Sequence[int]) -> list[dict[str, int]]:
 
 
 def _upcoming(per_site: int) -> DataLoader[int, list[Occurrence]]:
-    """The next public occurrences of each site: top-N per site with a window function."""
+    """The next occurrences that take place at each site (published, neither the occurrence nor its
+    event cancelled): top-N per site with a window function."""
 
     async def load(site_ids: Sequence[int]) -> list[list[Occurrence]]:
         now = clock.now()
@@ -72,10 +73,10 @@ def _upcoming(per_site: int) -> DataLoader[int, list[Occurrence]]:
         p = [m.strip() for m in first.split(",")]
         sql = (
             "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY starts_at, id) AS n "
-            f"FROM occurrence WHERE ends_at > {p[0]} AND event_status <> {p[1]} AND cancelled = {p[2]} "
+            f"FROM occurrence WHERE ends_at > {p[0]} AND event_status = {p[1]} AND cancelled = {p[2]} "
             f"AND site_id IN ({marks})) ranked WHERE n <= {int(per_site)}"
         )
-        _, rows = await connections.get("default").execute_query(sql, [now, EventStatus.DRAFT.value, False, *site_ids])
+        _, rows = await connections.get("default").execute_query(sql, [now, EventStatus.PUBLISHED.value, False, *site_ids])
         ids = [(list(r.values()) if hasattr(r, "values") else list(r))[0] for r in rows]
         groups: dict[int, list[Occurrence]] = defaultdict(list)
         for occ in await Occurrence.filter(id__in=ids).order_by("starts_at", "id"):

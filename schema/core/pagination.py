@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -94,3 +95,16 @@ async def paginate(
 def by_id() -> dict:
     """Keyword arguments for paginate() when a list is ordered by id alone."""
     return dict(key=lambda r: (r.id,), after_key=lambda k: Q(id__gt=int(k[0])), key_size=1)
+
+
+def by_date_then_id(field: str, cursor_field: str = "after") -> dict:
+    """Keyword arguments for paginate() when a list is ordered by a date column, then id."""
+
+    def after_key(key: list[Any]) -> Q:
+        try:
+            day, pk = date.fromisoformat(key[0]), int(key[1])
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"{cursor_field}: not a cursor for this list", field=cursor_field, code="BAD_CURSOR") from exc
+        return Q(**{f"{field}__gt": day}) | Q(**{field: day, "id__gt": pk})
+
+    return dict(key=lambda r: (getattr(r, field).isoformat(), r.id), after_key=after_key, key_size=2)

@@ -17,7 +17,7 @@ from api.models import sites as sm
 from api.models import teams as tm
 from schema.core.context import Info, node_pk
 from schema.core.enums import CampaignKindEnum, SiteKindEnum, TeamCategoryEnum, TeamKindEnum
-from schema.core.pagination import Connection, by_id, paginate
+from schema.core.pagination import Connection, by_date_then_id, by_id, paginate
 from schema.network.types import Campaign, Lecturer, Platform, Site, Team
 
 First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20)")]
@@ -138,4 +138,5 @@ class NetworkQuery:
             qs = qs.filter(starts_on__lt=before.date())
         if kind:
             qs = qs.filter(kind__in=[k.value for k in kind])
-        return await paginate(qs.order_by("id"), first=first, after=after, to_node=Campaign.from_row, **by_id())
+        return await paginate(qs.order_by("starts_on", "id"), first=first, after=after, to_node=Campaign.from_row,
+                              **by_date_then_id("starts_on"))

@@ -15,11 +15,13 @@ from strawberry import relay
 from api.domain import audit
 from api.domain import orders as rules
 from api.domain.errors import DomainError
+from api.domain.scope import require_team_link
 from api.domain.writes import Write, save_versioned
 from api.models.accounts import Role
 from api.models.orders import Order as OrderRow
 from api.models.orders import OrderStatus
 from api.models.orders import ServiceItem as ServiceItemRow
+from api.models.orders import ServiceItemTeam as ServiceItemTeamRow
 from api.models.platforms import Platform as PlatformRow
 from api.models.sites import Site as SiteRow
 from api.models.teams import Team as TeamRow
@@ -177,18 +179,22 @@ async def _sites(gids: list[relay.GlobalID], write: Write) -> list[SiteRow]:
     return sites
 
 
-async def _teams(gids: list[relay.GlobalID] | None) -> list[TeamRow]:
+async def _teams(gids: list[relay.GlobalID] | None, write: Write, linked: set[int] = frozenset()) -> list[TeamRow]:
+    """The named teams; each one not already linked must be within the caller's scope."""
     pks = node_pks(gids, "Team", "teamIds")
     teams = await TeamRow.filter(id__in=pks, deleted_at__isnull=True) if pks else []
     if missing := sorted(set(pks) - {t.id for t in teams}):
         raise DomainError(f"teams {missing} do not exist", field="teamIds", code="NOT_FOUND")
+    for team in teams:
+        if team.id not in linked:
+            await require_team_link(write.actor, team, field="teamIds")
     return list(teams)
 
 
 async def _create_item(write: Write, input: CreateServiceItemInput) -> ServiceItemRow:
     platform = await load(PlatformRow, input.platform_id, "Platform", "platformId")
     sites = await _sites(input.site_ids, write)
-    teams = await _teams(input.team_ids)
+    teams = await _teams(input.team_ids, write)
     values = await rules.check_item_fields(provided(input, exclude={"platform_id", "site_ids", "team_ids"}))
     item = await ServiceItemRow.create(platform=platform, **values)
     await rules.offer(item, sites=sites, teams=teams)
@@ -211,7 +217,8 @@ async def _update_item(write: Write, input: UpdateServiceItemInput) -> ServiceIt
         await rules.offer(item, sites=sites)
         current = sites
     if input.team_ids is not UNSET:
-        teams = await _teams(input.team_ids)
+        linked = set(await ServiceItemTeamRow.filter(item_id=item.id).values_list("team_id", flat=True))
+        teams = await _teams(input.team_ids, write, linked)
         await rules.offer(item, teams=teams)
     await write.audit("UPDATE", item, site_path=min(s.path for s in current) if current else None, before=before)
     return item

@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from api.domain.clock import local
-from api.domain.orders import steps_from
+from api.domain.orders import resident_reads, steps_from
 from api.models.accounts import Role
 from api.models.orders import Order as OrderRow
 from api.models.orders import OrderStatus, OrderTransition, Party
@@ -159,7 +159,11 @@ class OrderHistoryEntry:
     to_status: OrderStatusEnum = strawberry.field(description="The status after")
     by: PartyEnum = strawberry.field(description="Who took the step: staff, the team or the resident")
     at: datetime = strawberry.field(description="When, Asia/Shanghai")
-    note: str = strawberry.field(description="The note, decline reason or rating comment given with the step")
+    note: str = strawberry.field(
+        description="The note, decline reason or rating comment given with the step. Notes between staff and the "
+        "team (dispatch, accept, scheduling, completion) are for them: the resident, with the order token, sees "
+        "those empty, and reads their own notes (rating comment, cancel reason) and a decline reason"
+    )
     actor: str | None = strawberry.field(description="The account or token that took it; staff only (null otherwise)")
 
 
@@ -237,7 +241,8 @@ class Order(relay.Node):
         staff = await staff_sees(info, self._row)
         return [
             OrderHistoryEntry(from_status=t.from_status, to_status=t.to_status, by=t.party, at=local(t.at),
-                              note=t.note, actor=t.actor if staff else None)
+                              note=t.note if staff or resident_reads(t.party, t.to_status) else "",
+                              actor=t.actor if staff else None)
             for t in await order_loaders(info).history.load(self.id)
         ]
 
