@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from api import compression
 from api.domain.errors import DomainError
 from api.feeds import params as feed_params
 from api.feeds.errors import FeedError, bad_parameter
@@ -25,18 +26,10 @@ MEDIA_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "public, max-age=300"
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    """If-None-Match uses the weak comparison: W/"x" matches "x"."""
-    if header.strip() == "*":
-        return True
-    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
-    return etag in tags
-
-
 def _not_modified(request: Request, etag: str, last_modified) -> bool:
     inm = request.headers.get("if-none-match")
     if inm is not None:  # RFC 9110: If-Modified-Since is ignored when If-None-Match is sent
-        return _etag_matches(inm, etag)
+        return compression.etag_matches(inm, etag)
     ims = request.headers.get("if-modified-since")
     if ims:
         try:
@@ -71,18 +64,24 @@ def _endpoint(service: FeedService, kind: ScopeKind):
             return exc.response()
         except DomainError as exc:  # a rule of the occurrence query; the checks above should catch it first
             return bad_parameter(exc.field or "query", exc.message, exc.code).response()
+        gzipped = compression.accepts_gzip(request.headers.get("accept-encoding"))
         headers = {
-            "ETag": state.etag,
+            "ETag": compression.gzip_etag(state.etag) if gzipped else state.etag,
+            "Vary": compression.VARY,
             "Last-Modified": format_datetime(state.last_modified, usegmt=True),
             "Cache-Control": CACHE_CONTROL,
             "X-Feed-Window": f"{parsed.window.start.isoformat()}/{parsed.window.end.isoformat()}",
             # Public data: a portal's browser script may read the feed (e.g. a JS calendar widget).
             "Access-Control-Allow-Origin": "*",
-            "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Feed-Window, X-Feed-Components",
+            "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Feed-Window, X-Feed-Components, Content-Encoding",
         }
         if _not_modified(request, state.etag, state.last_modified):
             return Response(status_code=304, headers=headers)
-        body = await service.body(state)
+        if gzipped:  # every feed, even an empty one: its ETag must not depend on the body's size
+            body = await service.gzipped_body(state)
+            headers["Content-Encoding"] = "gzip"
+        else:
+            body = await service.body(state)
         safe_key = re.sub(r"[^A-Za-z0-9_-]", "_", scope.key)
         headers["Content-Disposition"] = f'inline; filename="wenming-{kind.value}-{safe_key}.ics"'
         headers["X-Feed-Components"] = str(state.components)

@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from tortoise import connections
 from tortoise.queryset import ValuesListQuery
 
+from api import compression
 from api.domain.occurrences import OccurrenceFilter
 from api.feeds import render
 from api.feeds.cache import BlockCache, ChangeClock, WeightedLRU
@@ -164,8 +165,10 @@ class FeedService:
         self.site = render.Site(host=urlsplit(public_url).hostname or "localhost", public_url=public_url)
         self.blocks = BlockCache(cache_bytes)  # rendered events, shared by every feed that holds them
         self.bodies = BlockCache(cache_bytes)  # assembled feeds, by ETag: a repeated request is one lookup
+        self.gzipped = BlockCache(cache_bytes // 4)  # the same, gzipped once (feeds compress ~10x)
+        self.compressions = 0  # bodies gzipped, for tests and the benchmark
         self.changes = ChangeClock()
-        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._inflight: dict[Hashable, asyncio.Future[bytes]] = {}
         self._memo = WeightedLRU(MEMO_MAX_WEIGHT)
         self.renders = 0  # events rendered (cache misses), for tests and the benchmark
         self.memo_hits = 0
@@ -174,6 +177,7 @@ class FeedService:
         """Forget every rendered event and feed state (the benchmark's cold start)."""
         self.blocks.clear()
         self.bodies.clear()
+        self.gzipped.clear()
         self._memo.clear()
 
     # -- the head -------------------------------------------------------------------------
@@ -277,6 +281,32 @@ class FeedService:
             return body
         finally:
             del self._inflight[state.etag]
+
+    async def gzipped_body(self, state: FeedState) -> bytes:
+        """The feed's bytes gzipped: compressed once per body (in a worker thread), then served
+        from memory to every client that accepts gzip."""
+        key = ("gzip", state.etag)
+        cached = self.gzipped.get(state.etag)
+        if cached is not None:
+            return cached
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            packed = await run_in_threadpool(compression.compress, await self.body(state))
+            self.compressions += 1
+            self.gzipped.put(state.etag, packed)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        else:
+            future.set_result(packed)
+            return packed
+        finally:
+            del self._inflight[key]
 
     async def _build(self, state: FeedState) -> bytes:
         blocks: dict[int, bytes] = {}

@@ -47,6 +47,7 @@ from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from tortoise import connections
 
+from api import compression
 from api.domain import clock
 
 DOCUMENTS_DIR = Path(__file__).parents[1] / "documents"
@@ -133,6 +134,11 @@ class Answer:
     changes_at: datetime | None
     body: bytes
     etag: str
+    gzipped: bytes | None = None  # compressed once, when computed (None: too small to bother)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
 
 
 class AnswerCache:
@@ -152,27 +158,18 @@ class AnswerCache:
     def put(self, key: tuple[str, str], answer: Answer) -> None:
         old = self._items.pop(key, None)
         if old is not None:
-            self.bytes -= len(old.body)
-        if len(answer.body) > self.max_bytes:
+            self.bytes -= old.size
+        if answer.size > self.max_bytes:
             return
         self._items[key] = answer
-        self.bytes += len(answer.body)
+        self.bytes += answer.size
         while self.bytes > self.max_bytes:
             _, evicted = self._items.popitem(last=False)
-            self.bytes -= len(evicted.body)
+            self.bytes -= evicted.size
 
     def clear(self) -> None:
         self._items.clear()
         self.bytes = 0
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    """If-None-Match uses the weak comparison: W/"x" matches "x"."""
-    if header is None:
-        return False
-    if header.strip() == "*":
-        return True
-    return etag in {t.strip().removeprefix("W/") for t in header.split(",")}
 
 
 Execute = Callable[[Request], Awaitable[Response]]
@@ -220,9 +217,15 @@ class PersistedDocuments:
                 result.headers["Cache-Control"] = "no-store"
                 return result
             answer = result
+        gzipped = answer.gzipped is not None and compression.accepts_gzip(request.headers.get("accept-encoding"))
         headers = self._headers(answer, now)
-        if _etag_matches(request.headers.get("if-none-match"), answer.etag):
+        if gzipped:
+            headers["ETag"] = compression.gzip_etag(answer.etag)
+        if compression.etag_matches(request.headers.get("if-none-match"), answer.etag):
             return Response(status_code=304, headers=headers)
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+            return Response(answer.gzipped, media_type=self.media_type(request), headers=headers)
         return Response(answer.body, media_type=self.media_type(request), headers=headers)
 
     async def _watermark(self) -> tuple:
@@ -265,7 +268,8 @@ class PersistedDocuments:
                 result: Answer | Response = response
             else:
                 etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-                result = Answer(mark, request_state.get(CHANGES_AT), body, etag)
+                packed = compression.compress(body) if compression.worth_compressing(body) else None
+                result = Answer(mark, request_state.get(CHANGES_AT), body, etag, packed)
                 self.cache.put(key, result)
             future.set_result(result)
             return result
@@ -293,5 +297,5 @@ class PersistedDocuments:
         return {
             "ETag": answer.etag,
             "Cache-Control": f"public, max-age={max_age}",
-            "Vary": "Accept, Authorization",
+            "Vary": "Accept, Accept-Encoding, Authorization",
         }
