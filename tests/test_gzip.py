@@ -10,7 +10,7 @@ import httpx
 import icalendar
 import pytest
 
-from api.compression import accepts_gzip, etag_matches, gzip_etag
+from api.domain.compression import accepts_gzip, etag_matches, gzip_etag
 from api.domain import clock
 from api.domain.events import create_event
 from api.models.events import EventKind, EventStatus

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from api import compression
+from api.domain import compression
 from api.domain.errors import DomainError
 from api.feeds import params as feed_params
 from api.feeds.errors import FeedError, bad_parameter

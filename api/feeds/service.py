@@ -3,9 +3,10 @@
 A feed request runs in two steps:
 
 1. ``state()``: the cheap part, no rendering; a 304 ends here.
-   - One watermark query (the newest updated_at of the tables a feed shows, the newest
-     occurrence and override ids). While it has not moved since this feed's state was last
-     computed (and for at most MEMO_MAX_AGE seconds), the state is reused from memory.
+   - The change tracker reads one watermark statement (api/domain/freshness.py) and, when
+     it moved, which rows changed. The state is reused from memory while no change since it
+     was computed touched what the feed shows or its scope (a write in another township
+     leaves it alone), and for at most MEMO_MAX_AGE seconds.
    - Otherwise the events with an occurrence in the scope and window are selected through
      ``OccurrenceFilter.queryset()`` (the query GraphQL's ``occurrences`` uses), together with
      their version and updated_at and those of the rows their text shows (site, venue, team,
@@ -34,7 +35,8 @@ from starlette.concurrency import run_in_threadpool
 from tortoise import connections
 from tortoise.queryset import ValuesListQuery
 
-from api import compression
+from api.domain import compression
+from api.domain.freshness import ChangeTracker, Dependencies, ancestors
 from api.domain.occurrences import OccurrenceFilter
 from api.feeds import render
 from api.feeds.cache import BlockCache, ChangeClock, WeightedLRU
@@ -44,9 +46,9 @@ from api.feeds.scopes import Scope
 from api.models.events import Event, EventLecturer, EventOverride
 from api.settings import Settings
 
-# A feed's state is reused from memory while the watermark stands still, but never longer
-# than this: a write that moved no watermark (clock skew between servers, a raw UPDATE that
-# skipped updated_at) shows within a minute. Bounded by the number of event keys held.
+# A feed's state is reused from memory while no change touched it, but never longer than
+# this: a write that left no trace the tracker reads (a raw UPDATE that skipped updated_at, a
+# clock far behind) shows within a minute. Bounded by the number of event keys held.
 MEMO_MAX_AGE = 60.0
 MEMO_MAX_WEIGHT = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -67,33 +69,18 @@ STAMP_FIELDS = (
     "event_id", "event__version", "event__updated_at", "event__status", "event__site__updated_at",
     "event__venue__updated_at", "event__team__updated_at", "event__platform__updated_at",
     "event__campaign__updated_at",
+    # The rows the text shows, by id: what the feed depends on (api/domain/freshness.py).
+    "site_id", "site_path", "event__venue_id", "team_id", "platform_id", "campaign_id",
 )
+IDS = slice(9, 15)  # site_id ... campaign_id in a stamps row
 OVERRIDE_STAMPS = (
-    "SELECT o.event_id, o.id, o.version, o.updated_at, v.updated_at FROM event_override o "
+    "SELECT o.event_id, o.id, o.version, o.updated_at, v.updated_at, o.venue_id FROM event_override o "
     "LEFT JOIN venue v ON v.id = o.venue_id WHERE o.event_id {ids} ORDER BY o.event_id, o.id"
 )
 LECTURER_STAMPS = (
     "SELECT l.event_id, l.person_id, l.position, p.updated_at FROM event_lecturer l "
     "JOIN person p ON p.id = l.person_id WHERE l.event_id {ids} ORDER BY l.event_id, l.position, l.id"
 )
-
-
-# What moves whenever anything a feed shows changes: every write through the domain saves the
-# rows it changes (Record.updated_at is auto_now; LAST-MODIFIED in the feed relies on it too)
-# or rewrites occurrences (new rows, new ids). Compared, never interpreted.
-WATERMARK = (
-    "SELECT (SELECT MAX(id) FROM occurrence), (SELECT MAX(id) FROM event_override), "
-    "(SELECT MAX(id) FROM event_lecturer), (SELECT MAX(updated_at) FROM event), "
-    "(SELECT MAX(updated_at) FROM event_override), (SELECT MAX(updated_at) FROM site), "
-    "(SELECT MAX(updated_at) FROM venue), (SELECT MAX(updated_at) FROM team), "
-    "(SELECT MAX(updated_at) FROM platform), (SELECT MAX(updated_at) FROM campaign), "
-    "(SELECT MAX(updated_at) FROM person)"
-)
-
-
-async def watermark() -> tuple:
-    _, rows = await connections.get("default").execute_query(WATERMARK)
-    return tuple(rows[0])
 
 
 async def _by_event_ids(sql: str, ids: Sequence[int]) -> list:
@@ -140,11 +127,46 @@ def occurrence_filter(scope: Scope, params: FeedParams) -> OccurrenceFilter:
     return OccurrenceFilter(start=params.window.start, end=params.window.end, **args)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Memo:
-    mark: tuple
+    checked: int  # the change tracker's generation it is known fresh at
     at: float
     result: FeedState | FeedError
+    deps: Dependencies
+
+
+def scope_dependencies(scope: Scope, params: FeedParams) -> Dependencies:
+    """Which events belong in this feed, and what its head shows (the calendar's name)."""
+    args = scope.filter_args
+    keys: set = set()
+    trees: tuple[str, ...] = ()
+    if scope.event_id is not None:
+        keys.add(("event", scope.event_id))
+    elif args.get("within_path"):
+        trees = (args["within_path"],)
+        keys.add(("site", int(scope.key)))
+    else:
+        for arg, table in (("site_id", "site"), ("team_id", "team"), ("lecturer_id", "person"),
+                           ("campaign_id", "campaign")):
+            if args.get(arg) is not None:
+                keys.add((table, args[arg]))
+        keys |= {("platform", pk) for pk in args.get("platform_ids", ())}
+    shown = {("platform", pk) for pk in params.platform_ids}  # their names are in the calendar's name
+    scope_keys = frozenset(k for k in keys if k[0] != "site" or not trees)
+    return Dependencies(shows=frozenset(keys | shown), scope=scope_keys, trees=trees)
+
+
+def _shown(rows: list[tuple], overrides: dict[int, list], lecturers: dict[int, list]) -> frozenset:
+    shows: set = set()
+    for row in rows:
+        site_id, path, venue_id, team_id, platform_id, campaign_id = row[IDS]
+        shows.add(("event", row[0]))
+        shows.update(ancestors(path))
+        shows.update(k for k in (("site", site_id), ("venue", venue_id), ("team", team_id),
+                                 ("platform", platform_id), ("campaign", campaign_id)) if k[1] is not None)
+    shows.update(("venue", o[-1]) for items in overrides.values() for o in items if o[-1] is not None)
+    shows.update(("person", lecturer[0]) for items in lecturers.values() for lecturer in items)
+    return frozenset(shows)
 
 
 @dataclass(frozen=True)
@@ -170,8 +192,10 @@ class FeedService:
         self.changes = ChangeClock()
         self._inflight: dict[Hashable, asyncio.Future[bytes]] = {}
         self._memo = WeightedLRU(MEMO_MAX_WEIGHT)
+        self.tracker = ChangeTracker()  # what changed in the database, and so which states are stale
         self.renders = 0  # events rendered (cache misses), for tests and the benchmark
         self.memo_hits = 0
+        self.computes = 0  # states computed (memo misses), for tests and the benchmark
 
     def clear(self) -> None:
         """Forget every rendered event and feed state (the benchmark's cold start)."""
@@ -210,26 +234,32 @@ class FeedService:
     async def state(
         self, scope: Scope, params: FeedParams, feed_key: Hashable, *, revalidate: bool = False
     ) -> FeedState:
-        """The feed's state. Reused from memory while the database's watermark has not moved
-        (and for at most MEMO_MAX_AGE seconds); ``revalidate`` (a request's
-        Cache-Control: no-cache) always reads the database."""
-        mark = await watermark()  # read first: a write racing the work below moves it again
+        """The feed's state. Reused from memory while no change since it was computed touched
+        what it shows or the scope that selects its events (api/domain/freshness.py), and for
+        at most MEMO_MAX_AGE seconds; ``revalidate`` (a request's Cache-Control: no-cache)
+        always reads the database."""
+        tracker = self.tracker
+        await tracker.sync()  # every write committed before this request is in the tracker's log
         now = time.monotonic()
         memo = self._memo.get(feed_key)
-        if memo is not None and not revalidate and memo.mark == mark and now - memo.at < MEMO_MAX_AGE:
+        if (memo is not None and not revalidate and now - memo.at < MEMO_MAX_AGE
+                and tracker.unchanged(memo.deps, memo.checked)):
             self.memo_hits += 1
+            memo.checked = tracker.generation
             result = memo.result
         else:
+            since = tracker.generation  # read first: a write racing the work below is a later change
             try:
-                result = await self._compute(scope, params)
+                result, deps = await self._compute(scope, params)
             except FeedError as exc:  # a feed too large stays too large until something changes
-                result = exc
-            self._memo.put(feed_key, _Memo(mark, now, result), weight=1 + len(getattr(result, "events", ())))
+                result, deps = exc, Dependencies.unknown()
+            self._memo.put(feed_key, _Memo(since, now, result, deps), weight=1 + len(getattr(result, "events", ())))
         if isinstance(result, FeedError):
             raise result
         return replace(result, last_modified=self.changes.since(feed_key, result.etag))
 
-    async def _compute(self, scope: Scope, params: FeedParams) -> FeedState:
+    async def _compute(self, scope: Scope, params: FeedParams) -> tuple[FeedState, Dependencies]:
+        self.computes += 1
         head = self.head(scope, params)
         # Three queries, read raw: the stamps are only compared, never converted.
         events = await self._stamps(scope, params)
@@ -255,7 +285,9 @@ class FeedService:
                 parameter="days_ahead",
             )
         etag = '"' + _digest(render.RENDER_VERSION, self.site, head, keys) + '"'
-        return FeedState(head, keys, components, etag, EPOCH)
+        deps = scope_dependencies(scope, params)
+        deps = Dependencies(deps.shows | _shown(events, overrides, lecturers), deps.scope, deps.trees)
+        return FeedState(head, keys, components, etag, EPOCH), deps
 
     # -- step 2: the body ------------------------------------------------------------------
 

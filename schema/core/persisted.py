@@ -9,19 +9,21 @@ the server answers from a cache, with an ETag and a real 304.
   more), so the document's text is put in the request and strawberry's own GET path runs it:
   same validation, errors and media types as ``GET /graphql?query=...``.
 - The cache key is (document id, variables); an entry is served while
-  1. the data watermark is the one it was computed under: one statement of MAX(id),
-     MAX(updated_at) (and COUNT for the link tables, whose rows are deleted outright) over
-     every table a public answer reads; any write through the domain moves it. It is read
-     at most once a second per process (``watermark_ttl``), so polling screens cost one
-     statement a second and a write shows within that second, and
+  1. no change since it was computed touched what it depends on. Resolvers that know report
+     it with ``answer_depends_on`` (the board: its site or subtree, the events it lists and
+     the rows their lines show); an answer whose resolvers report nothing (statistics)
+     depends on everything. A ``ChangeTracker`` (api/domain/freshness.py) learns what
+     changed from one watermark statement, read at most once a second per process
+     (``watermark_ttl``), and, when it moved, the changed rows: so polling screens cost one
+     statement a second, a write shows within that second, and a write in another township
+     leaves this board in the cache; and
   2. the clock has not reached the time its answer changes by itself: resolvers whose answer
      moves with time (the board at the next start, end or midnight; statistics when the next
      occurrence ends) report it with ``answer_changes_at``. That time is the key's time
      component, exact rather than a minute bucket, so an unchanged board stays one entry
      for hours and is recomputed at the very moment it changes.
 - The ETag hashes the body, so it is the same in every worker process and does not move when
-  an unrelated write forced a recomputation that gave the same answer (a write elsewhere in
-  the city costs a kiosk one recomputation here, never a 200 to the kiosk).
+  a write forced a recomputation that gave the same answer (the kiosk gets a 304).
 - Anonymous requests only: with an Authorization header the document runs fresh and the
   answer is ``private, no-store`` (what a token may see is never put in the shared cache).
 - Arbitrary documents are still served over POST (and GET ?query=), uncached as before.
@@ -45,10 +47,10 @@ from graphql import OperationDefinitionNode, OperationType, parse, validate
 from starlette.requests import Request
 from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from tortoise import connections
 
-from api import compression
+from api.domain import compression
 from api.domain import clock
+from api.domain.freshness import ChangeTracker, Dependencies
 
 DOCUMENTS_DIR = Path(__file__).parents[1] / "documents"
 DOCUMENT_ID = "documentId"
@@ -58,34 +60,7 @@ MAX_AGE_SECONDS = 10
 CACHE_BYTES = 32 * 1024 * 1024
 WATERMARK_TTL_SECONDS = 1.0
 CHANGES_AT = "answer_changes_at"  # the request.state attribute resolvers lower
-
-# Tables a public answer reads. MAX(id) catches inserts, MAX(updated_at) catches edits and soft
-# deletes (Record.updated_at is auto_now), COUNT catches hard deletes of link rows. Occurrence
-# rows are rewritten (deleted and inserted with new ids) by every change to their event.
-# Another area that adds public tables (orders) adds them here.
-WATERMARK_TABLES: dict[str, tuple[str, ...]] = {
-    "site": ("MAX(id)", "MAX(updated_at)"),
-    "venue": ("MAX(id)", "MAX(updated_at)"),
-    "platform": ("MAX(id)", "MAX(updated_at)"),
-    "team": ("MAX(id)", "MAX(updated_at)"),
-    "membership": ("MAX(id)", "MAX(updated_at)", "COUNT(*)"),
-    "person": ("MAX(id)", "MAX(updated_at)"),
-    "campaign": ("MAX(id)", "MAX(updated_at)"),
-    "event": ("MAX(id)", "MAX(updated_at)"),
-    "event_lecturer": ("MAX(id)", "COUNT(*)"),
-    "event_override": ("MAX(id)", "MAX(updated_at)"),
-    "occurrence": ("MAX(id)",),
-}
-WATERMARK_SQL = "SELECT " + ", ".join(
-    f"(SELECT {agg} FROM {table})" for table, aggs in WATERMARK_TABLES.items() for agg in aggs
-)
-
-
-async def watermark() -> tuple:
-    """Compared, never interpreted: equal watermarks mean no public data changed."""
-    _, rows = await connections.get("default").execute_query(WATERMARK_SQL)
-    return tuple(str(v) for v in rows[0])  # str: SQLite gives text, PostgreSQL datetimes
-
+DEPENDS = "answer_depends_on"  # the request.state attribute resolvers widen
 
 def answer_changes_at(info: Any, when: datetime) -> None:
     """Called by a resolver whose answer changes with time alone: ``when`` it next does.
@@ -99,6 +74,16 @@ def answer_changes_at(info: Any, when: datetime) -> None:
     current = getattr(state, CHANGES_AT, None)
     if current is None or when < current:
         setattr(state, CHANGES_AT, when)
+
+
+def answer_depends_on(info: Any, deps: Dependencies) -> None:
+    """Called by a resolver that knows what its part of the answer depends on (it must cover
+    everything that part shows). Without any such report an answer depends on everything."""
+    state = getattr(getattr(info.context, "request", None), "state", None)
+    if state is None:
+        return
+    current = getattr(state, DEPENDS, None)
+    setattr(state, DEPENDS, deps if current is None else current | deps)
 
 
 class DocumentError(Exception):
@@ -128,9 +113,10 @@ def load_documents(schema: Any, directory: Path = DOCUMENTS_DIR) -> dict[str, st
     return documents
 
 
-@dataclass(frozen=True)
+@dataclass
 class Answer:
-    mark: tuple
+    checked: int  # the change tracker's generation it is known fresh at
+    deps: Dependencies
     changes_at: datetime | None
     body: bytes
     etag: str
@@ -190,7 +176,8 @@ class PersistedDocuments:
         # already lets a screen keep an answer MAX_AGE_SECONDS). 0: read it on every request.
         self.watermark_ttl = WATERMARK_TTL_SECONDS
         self.monotonic = time.monotonic
-        self._mark: tuple[tuple, float] | None = None
+        self.tracker = ChangeTracker()
+        self._synced: float | None = None
 
     @staticmethod
     def wanted(request: Request) -> bool:
@@ -209,14 +196,18 @@ class PersistedDocuments:
             response.headers["Cache-Control"] = "private, no-store"
             return response
         key = (doc_id, variables)
-        mark, now = await self._watermark(), clock.now()
+        await self._sync()
+        now, tracker = clock.now(), self.tracker
         answer = self.cache.get(key)
-        if answer is None or answer.mark != mark or (answer.changes_at is not None and now >= answer.changes_at):
-            result = await self._compute(request, execute, key, mark)
+        if (answer is None or not tracker.unchanged(answer.deps, answer.checked)
+                or (answer.changes_at is not None and now >= answer.changes_at)):
+            result = await self._compute(request, execute, key, tracker.generation)
             if isinstance(result, Response):  # errors: answered as they are, never cached
                 result.headers["Cache-Control"] = "no-store"
                 return result
             answer = result
+        else:
+            answer.checked = tracker.generation
         gzipped = answer.gzipped is not None and compression.accepts_gzip(request.headers.get("accept-encoding"))
         headers = self._headers(answer, now)
         if gzipped:
@@ -228,11 +219,11 @@ class PersistedDocuments:
             return Response(answer.gzipped, media_type=self.media_type(request), headers=headers)
         return Response(answer.body, media_type=self.media_type(request), headers=headers)
 
-    async def _watermark(self) -> tuple:
+    async def _sync(self) -> None:
         at = self.monotonic()
-        if self._mark is None or at - self._mark[1] >= self.watermark_ttl:
-            self._mark = (await watermark(), at)
-        return self._mark[0]
+        if self._synced is None or at - self._synced >= self.watermark_ttl:
+            await self.tracker.sync()
+            self._synced = at
 
     def _parse(self, request: Request) -> tuple[str, str]:
         params = request.query_params
@@ -253,7 +244,7 @@ class PersistedDocuments:
         # Canonical text: the same variables in another order or spacing share one entry.
         return doc_id, json.dumps(variables, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
-    async def _compute(self, request: Request, execute: Execute, key: tuple[str, str], mark: tuple) -> Answer | Response:
+    async def _compute(self, request: Request, execute: Execute, key: tuple[str, str], since: int) -> Answer | Response:
         """Run the document once however many identical requests arrive meanwhile."""
         pending = self._inflight.get(key)
         if pending is not None:
@@ -269,7 +260,8 @@ class PersistedDocuments:
             else:
                 etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
                 packed = compression.compress(body) if compression.worth_compressing(body) else None
-                result = Answer(mark, request_state.get(CHANGES_AT), body, etag, packed)
+                deps = request_state.get(DEPENDS) or Dependencies.unknown()
+                result = Answer(since, deps, request_state.get(CHANGES_AT), body, etag, packed)
                 self.cache.put(key, result)
             future.set_result(result)
             return result

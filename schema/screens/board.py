@@ -10,10 +10,11 @@ from strawberry import relay
 
 from api.domain import board as rules
 from api.domain import clock
+from api.domain.freshness import occurrence_dependencies
 from api.domain.errors import NotFound
 from schema.calendar.types import Occurrence
 from schema.core.context import Info, node_pk
-from schema.core.persisted import answer_changes_at
+from schema.core.persisted import answer_changes_at, answer_depends_on
 from schema.network.types import Site
 
 
@@ -83,6 +84,9 @@ class BoardQuery:
             now=now, site_id=None if within else row.id, within_path=row.path if within else None
         )
         answer_changes_at(info, found.changes_at)
+        listed = [*found.now, *found.next, *found.rest_of_today, *(o for d in found.week_ahead for o in d.occurrences)]
+        answer_depends_on(info, occurrence_dependencies(
+            listed, site_id=None if within else row.id, within_path=row.path if within else None))
         return Board(
             site=Site.from_row(row),
             within=within,

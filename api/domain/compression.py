@@ -1,4 +1,5 @@
 """gzip for cached bodies (feeds, trusted documents): compressed once per body, never per request.
+Plain functions over bytes and header text (no HTTP framework), shared by api.feeds and schema.
 
 A cached body has two representations, identity and gzip, each with its own strong ETag (the
 gzip one is the identity one with ``-gzip`` before the closing quote, as Apache does), so a
