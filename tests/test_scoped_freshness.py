@@ -233,3 +233,19 @@ async def test_a_change_that_leaves_no_row_to_read_makes_everything_stale(db):
     assert await EventLecturer.filter(event_id=n.weekly.id).count() == 0
     await tracker.sync()
     assert not tracker.unchanged(narrow, since)
+
+
+async def test_concurrent_requests_after_a_write_all_see_it(app_client):
+    """Requests arriving together share the tracker's reads, but none is answered from a read
+    that started before it arrived."""
+    import asyncio
+
+    client, feeds, _ = app_client
+    n = await build()
+    url, params = feed_urls(n)["station"]
+    for round_ in range(3):
+        await asyncio.gather(*(client.get(url, params=params) for _ in range(4)))  # reads in flight, cached
+        await change_occurrence(n.weekly, clock.local(n.weekly.starts_at), title=f"第{round_}次改题")
+        seen = await asyncio.gather(*(client.get(url, params=params) for _ in range(6)))
+        assert all(f"第{round_}次改题" in text(r) for r in seen)
+    assert feeds.tracker.syncs < 3 * 10  # shared: fewer reads than requests

@@ -151,25 +151,25 @@ class ChangeTracker:
 
     async def sync(self, max_age: float = 0.0) -> int:
         """Bring the change log up to date with every write committed before this call (or
-        before a sync started at most ``max_age`` seconds ago); returns the generation."""
+        before a sync started at most ``max_age`` seconds ago); returns the generation.
+        Concurrent callers share one read, as long as it started after they arrived."""
         arrived = time.monotonic()
-        if arrived - self._synced_at < max_age and self._pending is None:
-            return self.generation
         while True:
             pending = self._pending
-            if pending is not None and self._pending_started >= arrived:
-                await asyncio.shield(pending)  # started after we arrived: it sees what we must see
+            if pending is not None and pending.done():
+                pending = None
+            if pending is None:
+                if arrived - self._synced_at < max_age:
+                    return self.generation
+                self._pending_started = time.monotonic()
+                self._pending = pending = asyncio.ensure_future(self._read())
+                await asyncio.shield(pending)
                 return self.generation
-            if pending is not None:
-                await asyncio.shield(pending)  # started before we arrived: wait, then read again
-                continue
-            self._pending_started = time.monotonic()
-            self._pending = asyncio.ensure_future(self._read())
-            try:
-                await asyncio.shield(self._pending)
-            finally:
-                self._pending = None
-            return self.generation
+            started = self._pending_started
+            await asyncio.shield(pending)
+            if started >= arrived:
+                return self.generation  # that read started after we arrived: it saw what we must see
+            # it started before we arrived: read again (or join a read started since)
 
     def unchanged(self, deps: Dependencies, since: int) -> bool:
         """No change after generation ``since`` touched these dependencies."""
