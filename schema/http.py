@@ -7,14 +7,16 @@ from typing import Any
 
 from graphql import ExecutionResult
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from cross_web import HTTPException
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.settings import Settings
+from schema.core import request_json
 from schema.core.context import Context, build_context
 from schema.core.persisted import PersistedDocuments
 from schema.schema import schema
@@ -28,6 +30,25 @@ def wants_graphql_response_json(request: Request) -> bool:
 
 def response_media_type(request: Request) -> str:
     return f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8" if wants_graphql_response_json(request) else "application/json"
+
+
+BAD_REQUEST = request_json.BAD_REQUEST
+
+
+class RequestError(HTTPException):
+    """A request refused before GraphQL sees it; ``code`` goes to extensions.code."""
+
+    def __init__(self, status: int, reason: str, code: str, where: str | None = None) -> None:
+        super().__init__(status, reason)
+        self.code, self.where = code, where
+
+
+def error_response(request: Request, status: int, message: str, code: str, *,
+                   headers: dict[str, str] | None = None, **extensions: str) -> Response:
+    """A GraphQL-shaped error without data (nothing was executed), in the media type asked for."""
+    body = {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
+                    media_type=response_media_type(request), headers=headers)
 
 
 class GraphQLApp(GraphQL):
@@ -58,13 +79,45 @@ class GraphQLApp(GraphQL):
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
+    def decode_json(self, data: str | bytes) -> object:
+        # Bodies, GET variables and WebSocket messages alike (schema/core/request_json.py).
+        return request_json.loads(data)
+
+    def parse_json(self, data: str | bytes) -> object:
+        try:
+            return self.decode_json(data)
+        except request_json.BadJSON as exc:
+            raise RequestError(400, exc.message, exc.code, exc.where) from None
+
+    async def parse_http_body(self, request: Any) -> Any:
+        """strawberry's parsing, with every refusal a JSON error that has a code."""
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if "application/json" not in content_type:
+                raise RequestError(415, "send the request as application/json (or use GET)", BAD_REQUEST)
+            body = await request.get_body()
+            if not body.lstrip()[:1] == b"{":
+                raise RequestError(400, "the body must be a JSON object: {\"query\": ..., \"variables\": {...}}",
+                                   BAD_REQUEST)
+        try:
+            return await super().parse_http_body(request)
+        except RequestError:
+            raise
+        except HTTPException as exc:
+            raise RequestError(exc.status_code, exc.reason, BAD_REQUEST) from None
+
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        # Remembered for run(): under graphql-response+json a request that never reached
-        # execution (syntax or validation error) answers 400.
-        request.state.graphql_executed = result.data is not None
+        # Errors before execution (syntax, validation, variables) have no path; errors of
+        # fields have one, even when a non-null root field nulls the whole answer.
+        executed = result.data is not None or any(e.path for e in result.errors or ())
+        # Remembered for run(): under graphql-response+json such a request answers 400.
+        request.state.graphql_executed = executed
         # A persisted document's answer is cached only when it has no errors.
         request.state.graphql_errors = bool(result.errors)
-        return await super().process_result(request, result)
+        response = await super().process_result(request, result)
+        if not executed:
+            response.pop("data", None)  # GraphQL over HTTP: no data entry when execution never began
+        return response
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         if isinstance(request, Request) and context is None and PersistedDocuments.wanted(request):
@@ -78,14 +131,14 @@ class GraphQLApp(GraphQL):
         except HTTPException as exc:
             if exc.status_code == 400 and "not allowed when using GET" in exc.reason:
                 # GraphQL over HTTP: a mutation over GET is 405, with POST as the way.
-                return PlainTextResponse(exc.reason, status_code=405, headers={"Allow": "POST"})
+                return error_response(request, 405, exc.reason, "METHOD_NOT_ALLOWED", headers={"Allow": "POST"})
             if exc.status_code == 401:  # a bad token (schema/core/context.py): say why, the GraphQL way
-                body = {"errors": [{"message": exc.reason, "extensions": {"code": "UNAUTHENTICATED"}}]}
-                return Response(
-                    self.encode_json(body), status_code=401, media_type=response_media_type(request),
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                )
-            raise
+                return error_response(request, exc.status_code, exc.reason, "UNAUTHENTICATED",
+                                      headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            if isinstance(exc, RequestError):
+                extensions = {"field": exc.where} if exc.where else {}
+                return error_response(request, exc.status_code, exc.reason, exc.code, **extensions)
+            return error_response(request, exc.status_code, exc.reason, BAD_REQUEST)
         if isinstance(request, Request) and isinstance(response, Response) and wants_graphql_response_json(request):
             if response.media_type == "application/json" or response.headers.get("content-type", "").startswith("application/json"):
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"

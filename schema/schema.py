@@ -10,7 +10,9 @@ from schema.access.queries import AdminQuery
 from schema.calendar.mutations import EventMutation
 from schema.calendar.queries import CalendarQuery
 from schema.calendar.types import Event, Occurrence
+from schema.core.errors import CodedErrorsSchema
 from schema.core.protection import EXTENSIONS
+from schema.core.scalars import SCALAR_OVERRIDES
 from schema.core.records import RecordMutation
 from schema.network.mutations import NetworkMutation
 from schema.network.queries import NetworkQuery
@@ -49,12 +51,13 @@ class Subscription(LiveSubscription, OrderSubscription):
     pass
 
 
-schema = strawberry.Schema(
+schema = CodedErrorsSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
     types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence, Person, Membership, Order, ServiceItem],
     extensions=EXTENSIONS,
+    scalar_overrides=SCALAR_OVERRIDES,
     config=StrawberryConfig(auto_camel_case=True),
 )
 

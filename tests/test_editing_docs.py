@@ -18,7 +18,8 @@ OPERATION = re.compile(r"^(mutation|query) (?P<name>\w+)(?P<args>\()?")
 # Who runs each example on the test network (default: the institute's EDITOR).
 CALLER = {"KioskToken": "admin", "WhoAmI": "admin", "AuditTrail": "admin"}
 # Codes raised only by queries and feeds (as top-level errors), not in a payload's errors.
-QUERY_ONLY = {"BAD_CURSOR", "BAD_PAGE_SIZE", "BAD_WINDOW", "BAD_PERIOD", "BOARD_TOO_LARGE", "NO_LIVE"}
+QUERY_ONLY = {"BAD_CURSOR", "BAD_PAGE_SIZE", "BAD_WINDOW", "BAD_PERIOD", "BOARD_TOO_LARGE", "NO_LIVE",
+              "BAD_USER_INPUT"}  # top-level errors (docs/graphql.md), never a payload's UserError
 
 
 def blocks() -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from api.domain import compression
 from api.domain.errors import DomainError
 from api.feeds import params as feed_params
-from api.feeds.errors import FeedError, bad_parameter
+from api.feeds.errors import FeedError, bad_parameter, not_found
 from api.feeds.scopes import ScopeKind, resolve
 from api.feeds.service import FeedService
 from api.settings import Settings
@@ -99,4 +99,13 @@ def feed_routes(settings: Settings) -> list[BaseRoute]:
     ]
     for route in routes:
         route.feed_service = service  # type: ignore[attr-defined]  # tests and the benchmark look at its cache
+    # Last: any other URL under /feeds/ (no .ics, an unknown scope) gets the same JSON 404.
+    routes.append(Route("/feeds/{rest:path}", _no_such_feed, methods=["GET", "HEAD"]))
     return routes
+
+
+async def _no_such_feed(request: Request) -> Response:
+    scopes = ", ".join(kind.value for kind in ScopeKind)
+    path = request.url.path if len(request.url.path) <= 80 else request.url.path[:80] + "…"
+    return not_found("path", f"there is no feed at {path}; feed URLs are /feeds/<scope>/<id>.ics "
+                             f"with <scope> one of {scopes}").response()

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
-from api.domain import clock
+from api.domain import clock, validation
+from api.domain.errors import DomainError
 from api.domain.occurrences import MAX_WINDOW_DAYS
 from api.feeds.errors import bad_parameter
 from api.models.events import EventKind
@@ -97,11 +98,17 @@ def _moment(params: QueryParams, name: str) -> datetime | None:
     text = value.replace(" ", "+")
     try:
         if len(text) == 10:
-            return clock.day_start(date.fromisoformat(text))
-        return clock.local(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
+            day = date.fromisoformat(text)
+            validation.calendar_date(day, name)
+            return clock.day_start(day)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        validation.calendar_date(moment, name)  # before the zone shift, which could overflow
+        return clock.local(moment)
+    except DomainError as exc:
+        raise bad_parameter(name, exc.message, exc.code) from None
+    except (ValueError, OverflowError):
         raise bad_parameter(
-            name, f"{name} must be an ISO date (2026-03-01) or date-time (2026-03-01T09:00:00+08:00), got {value!r}"
+            name, f"{name} must be an ISO date (2026-03-01) or date-time (2026-03-01T09:00:00+08:00), got {value[:40]!r}"
         ) from None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from api.domain.validation import record_id
 from api.feeds.errors import not_found
 from api.models.events import Campaign, Event
 from api.models.people import Person
@@ -57,15 +58,16 @@ class Scope:
 
 
 def _pk(kind: ScopeKind, ident: str) -> int | None:
-    """A numeric id, or a GraphQL global id ("Site:12" in base64) of the right type."""
-    if ident.isdigit():
-        return int(ident)
+    """A numeric id, or a GraphQL global id ("Site:12" in base64) of the right type; None when
+    no row can have it (record_id: ASCII digits within the id column's range)."""
+    if (pk := record_id(ident)) is not None:
+        return pk
     try:
         raw = base64.b64decode(ident + "=" * (-len(ident) % 4), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    type_name, _, pk = raw.partition(":")
-    return int(pk) if type_name == GRAPHQL_TYPE[kind] and pk.isdigit() else None
+    type_name, _, pk_text = raw.partition(":")
+    return record_id(pk_text) if type_name == GRAPHQL_TYPE[kind] else None
 
 
 def _unknown(kind: ScopeKind, ident: str):
@@ -86,7 +88,7 @@ async def resolve(kind: ScopeKind, ident: str, *, subtree: bool = False) -> Scop
         return Scope(kind, platform.code, platform.name, {"platform_ids": (platform.id,)})
 
     pk = _pk(kind, ident)
-    if pk is None or pk > 2**31 - 1:
+    if pk is None:
         raise _unknown(kind, ident)
     if kind is ScopeKind.SITE:
         site = await Site.get_or_none(id=pk, **live)

@@ -14,11 +14,16 @@ from api.domain.clock import local
 from api.domain.errors import NotFound
 from api.domain.permissions import Role
 from api.domain.sites import subtree
+from api.domain import validation
+from api.domain.validation import MAX_BIG_ID
 from api.models.audit import AuditEntry as AuditRow
 from api.models.sites import Site as SiteRow
 from schema.core.context import Info, node_pk
 from schema.core.enums import RoleEnum
-from schema.core.pagination import Connection, paginate
+from schema.core.pagination import Connection, cursor_id, paginate
+
+
+ACTOR_MAX = 120  # the audit_entry.actor column's length
 
 
 @strawberry.type(description="A role held on a site and everything below it.")
@@ -90,9 +95,9 @@ class AdminQuery:
             qs = qs.filter(at__gte=local(from_))
         if to is not None:
             qs = qs.filter(at__lt=local(to))
-        if actor:
+        if actor := validation.search_text(actor, "actor", max_length=ACTOR_MAX):
             qs = qs.filter(actor=actor)
         return await paginate(
             qs.order_by("-id"), first=first, after=after, to_node=AuditEntry.from_row,
-            key=lambda r: (r.id,), after_key=lambda k: Q(id__lt=int(k[0])), key_size=1,
+            key=lambda r: (r.id,), after_key=lambda k: Q(id__lt=cursor_id(k[0], MAX_BIG_ID)), key_size=1,
         )

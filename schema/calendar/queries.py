@@ -14,7 +14,7 @@ from api.models import events as em
 from schema.calendar.types import Occurrence
 from schema.core.context import Info, node_pk, node_pks
 from schema.core.enums import EventKindEnum
-from schema.core.pagination import Connection, paginate
+from schema.core.pagination import Connection, cursor_id, paginate
 from schema.network.queries import After, First, WithinArg, _site_path
 
 
@@ -39,8 +39,6 @@ class CalendarQuery:
         first: First = None,
         after: After = None,
     ) -> Connection[Occurrence]:
-        if start.tzinfo is None or end.tzinfo is None:
-            raise DomainError("from and to need a UTC offset, e.g. 2026-03-05T00:00:00+08:00", field="from", code="NO_OFFSET")
         flt = OccurrenceFilter(
             start=start,
             end=end,
@@ -57,7 +55,7 @@ class CalendarQuery:
             first=first,
             after=after,
             key=lambda r: (r.starts_at.timestamp(), r.id),
-            after_key=lambda k: after_cursor(_from_timestamp(k[0]), int(k[1])),
+            after_key=lambda k: after_cursor(_from_timestamp(k[0]), cursor_id(k[1])),
             key_size=2,
             to_node=Occurrence.from_row,
         )
@@ -68,5 +66,5 @@ def _from_timestamp(value: float) -> datetime:
 
     try:
         return datetime.fromtimestamp(float(value), UTC)
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise DomainError("after is not a cursor from this list", field="after", code="BAD_CURSOR") from exc

@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 from api.domain.accounts import authenticate
 from api.domain.errors import DomainError
 from api.domain.permissions import ANONYMOUS, Actor, Unauthenticated
+from api.domain.validation import record_id
 from api.settings import Settings
 from schema.core.loaders import Loaders
 
@@ -63,10 +64,11 @@ def node_pk(gid: relay.GlobalID | None, type_name: str, field_name: str) -> int 
             field=field_name,
             code="WRONG_ID_TYPE",
         )
-    try:
-        return int(gid.node_id)
-    except ValueError as exc:
-        raise DomainError(f"{field_name}: {gid} is not a valid {type_name} id", field=field_name, code="BAD_ID") from exc
+    pk = record_id(gid.node_id)
+    if pk is None:
+        shown = gid.node_id if len(gid.node_id) <= 24 else gid.node_id[:24] + "…"
+        raise DomainError(f"{field_name}: {shown!r} is not a {type_name} id", field=field_name, code="BAD_ID")
+    return pk
 
 
 def node_pks(gids: list[relay.GlobalID] | None, type_name: str, field_name: str) -> list[int]:

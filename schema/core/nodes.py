@@ -10,6 +10,7 @@ from typing import Any, Self, get_args
 from strawberry import relay
 
 from api.domain.clock import local
+from api.domain.validation import record_id
 
 
 def row_values(cls: type, row: Any, **overrides: Any) -> dict[str, Any]:
@@ -43,12 +44,8 @@ class LoadedNode(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info, node_ids: Iterable[str], required: bool = False):
-        ids = []
-        for i in node_ids:
-            try:
-                ids.append(int(i))
-            except ValueError:
-                ids.append(-1)  # never matches: an unknown node resolves to null
+        # An id no row can have (not a number, past the INT column) is unknown: null, no query.
+        ids = [pk if (pk := record_id(i)) is not None else -1 for i in node_ids]
         rows = await getattr(info.context.loaders, cls._loader).load_many(ids)
         return [cls.from_optional(r) for r in rows]
 

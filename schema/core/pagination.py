@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -17,6 +18,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from api.domain.errors import DomainError
+from api.domain.validation import MAX_ID, record_id
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -45,14 +47,35 @@ def encode_cursor(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode()
 
 
+def _bad_cursor(cursor: str, why: str) -> DomainError:
+    shown = cursor if len(cursor) <= 40 else cursor[:40] + "…"
+    return DomainError(f"after: {shown!r} is not a cursor {why}", field="after", code="BAD_CURSOR")
+
+
 def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The sort key inside a cursor: ``size`` finite numbers or short strings, else BAD_CURSOR (a cursor is
+    opaque to clients, but anyone can forge one)."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as exc:
-        raise DomainError(f"after: {cursor!r} is not a cursor from this API", field="after", code="BAD_CURSOR") from exc
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise _bad_cursor(cursor, "from this API") from exc
     if not isinstance(key, list) or len(key) != size:
-        raise DomainError(f"after: {cursor!r} is not a cursor for this list", field="after", code="BAD_CURSOR")
+        raise _bad_cursor(cursor, "for this list")
+    for part in key:  # numbers, or short text (an ISO date); the list's after_key checks the rest
+        if isinstance(part, str):
+            if len(part) > 40:
+                raise _bad_cursor(cursor, "for this list")
+        elif isinstance(part, bool) or not isinstance(part, int | float) or not math.isfinite(part):
+            raise _bad_cursor(cursor, "for this list")
     return key
+
+
+def cursor_id(value: Any, max_id: int = MAX_ID) -> int:
+    """The row id part of a cursor's key (for after_key), within the id column's range."""
+    pk = record_id(value, max_id) if isinstance(value, int) else None
+    if pk is None:
+        raise DomainError("after is not a cursor for this list", field="after", code="BAD_CURSOR")
+    return pk
 
 
 def page_size(first: int | None) -> int:
@@ -94,7 +117,7 @@ async def paginate(
 
 def by_id() -> dict:
     """Keyword arguments for paginate() when a list is ordered by id alone."""
-    return dict(key=lambda r: (r.id,), after_key=lambda k: Q(id__gt=int(k[0])), key_size=1)
+    return dict(key=lambda r: (r.id,), after_key=lambda k: Q(id__gt=cursor_id(k[0])), key_size=1)
 
 
 def by_date_then_id(field: str, cursor_field: str = "after") -> dict:
@@ -102,7 +125,7 @@ def by_date_then_id(field: str, cursor_field: str = "after") -> dict:
 
     def after_key(key: list[Any]) -> Q:
         try:
-            day, pk = date.fromisoformat(key[0]), int(key[1])
+            day, pk = date.fromisoformat(key[0]), cursor_id(key[1])
         except (TypeError, ValueError) as exc:
             raise DomainError(f"{cursor_field}: not a cursor for this list", field=cursor_field, code="BAD_CURSOR") from exc
         return Q(**{f"{field}__gt": day}) | Q(**{field: day, "id__gt": pk})

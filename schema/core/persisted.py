@@ -51,6 +51,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from api.domain import compression
 from api.domain import clock
 from api.domain.freshness import ChangeTracker, Dependencies
+from schema.core import request_json
 
 DOCUMENTS_DIR = Path(__file__).parents[1] / "documents"
 DOCUMENT_ID = "documentId"
@@ -236,9 +237,10 @@ class PersistedDocuments:
             raise DocumentError(400, "send documentId or query, not both", "DOCUMENT_AND_QUERY", "query")
         raw = params.get("variables") or "{}"
         try:
-            variables = json.loads(raw)
-        except ValueError as exc:
-            raise DocumentError(400, f"variables is not valid JSON: {exc}", "BAD_VARIABLES", "variables") from exc
+            variables = request_json.loads(raw, "variables")
+        except request_json.BadJSON as exc:
+            code = exc.code if exc.code == request_json.INVALID_UNICODE else "BAD_VARIABLES"
+            raise DocumentError(400, exc.message, code, "variables") from None
         if not isinstance(variables, dict):
             raise DocumentError(400, "variables must be a JSON object", "BAD_VARIABLES", "variables")
         # Canonical text: the same variables in another order or spacing share one entry.

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api.domain import validation
 from api.domain.errors import NotFound
 from api.domain.sites import subtree
 from api.models import events as em
@@ -40,7 +41,8 @@ async def _site_path(info: Info, gid: relay.GlobalID | None, field: str) -> str 
 
 def _name_filter(name: str | None) -> dict:
     # Plain substring match: works for two-character Chinese queries (讲座) on both backends.
-    return {"name__contains": name.strip()} if name and name.strip() else {}
+    text = validation.search_text(name, "name")
+    return {"name__contains": text} if text else {}
 
 
 @strawberry.type(description="Public read access to the practice-centre network and its calendars.")

@@ -82,6 +82,8 @@ class UpdateVenueInput:
 
 
 def _venue_fields(values: dict) -> dict:
+    if "kind" in values and values["kind"] is None:  # optional (default ROOM), but never null
+        raise DomainError("kind must not be null", field="kind", code="REQUIRED")
     if "name" in values:
         values["name"] = validation.text(values["name"], "name", max_length=100)
     validation.in_range(values.get("capacity"), "capacity", 0, 1_000_000)

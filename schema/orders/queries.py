@@ -20,7 +20,7 @@ from api.models.orders import Order as OrderRow
 from api.models.orders import OrderStatus
 from api.models.orders import ServiceItem as ServiceItemRow
 from schema.core.context import Info, node_pk
-from schema.core.pagination import Connection, paginate
+from schema.core.pagination import Connection, cursor_id, paginate
 from schema.network.types import Platform
 from schema.orders.types import Order, OrderStatusEnum, ServiceItem
 
@@ -121,7 +121,7 @@ class OrderQuery:
             qs = qs.filter(status__in=[OrderStatus(s.value) for s in status])
         return await paginate(
             qs.order_by("-id"), first=first, after=after, key=lambda r: (r.id,),
-            after_key=lambda k: Q(id__lt=int(k[0])), key_size=1, to_node=Order.of,
+            after_key=lambda k: Q(id__lt=cursor_id(k[0])), key_size=1, to_node=Order.of,
         )
 
     @strawberry.field(description="The resident's own order, by the private token from placeOrder; null if no order "
