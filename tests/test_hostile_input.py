@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 
 import httpx
 import pytest
@@ -289,3 +290,38 @@ async def test_a_real_server_answers_every_hostile_request_with_a_4xx(db, settin
                 response = await http.get(path)
                 assert 400 <= response.status_code < 500, (path, response.text)
                 assert response.headers["content-type"].startswith("application/json"), path
+
+
+async def test_a_big_scope_gets_a_narrower_default_window(client, monkeypatch):
+    """Past BIG_FEED_COMPONENTS VEVENTs in the default window (90 days back, 365 ahead) a feed
+    asked without a window gets a week back and 90 days ahead; a window asked for is served as is."""
+    from datetime import timedelta
+
+    from api.domain import clock
+    from api.domain.events import create_event
+    from api.feeds import params as feed_params
+    from api.models.events import EventKind, EventStatus
+
+    net = await build()
+    midnight = clock.day_start(clock.local_date(clock.now()))
+    for days, title in [(-60, "两月前的活动"), (-3, "三天前的活动"), (30, "下月的活动"), (200, "半年后的活动")]:
+        start = midnight + timedelta(days=days, hours=9)
+        await create_event(kind=EventKind.ACTIVITY, title=title, platform_id=net.culture.id, site_id=net.station.id,
+                           starts_at=start, ends_at=start + timedelta(hours=2), status=EventStatus.PUBLISHED)
+    url = f"/feeds/sites/{net.centre.id}.ics"
+
+    async def feed(**params) -> tuple[str, timedelta]:
+        response = await client.get(url, params={"subtree": "1", **params})
+        assert response.status_code == 200, response.text
+        start, end = (datetime.fromisoformat(t) for t in response.headers["x-feed-window"].split("/"))
+        return response.text, end - start
+
+    text, length = await feed()
+    assert length == timedelta(days=90 + 365 + 1) and "两月前的活动" in text  # small: the usual default
+    monkeypatch.setattr(feed_params, "BIG_FEED_COMPONENTS", 3)
+    text, length = await feed()
+    assert length == timedelta(days=7 + 90 + 1)
+    assert "三天前的活动" in text and "下月的活动" in text
+    assert "两月前的活动" not in text and "半年后的活动" not in text
+    text, length = await feed(days_back="90", days_ahead="365")  # asked for: served whole
+    assert length == timedelta(days=90 + 365 + 1) and "两月前的活动" in text and "半年后的活动" in text

@@ -8,6 +8,7 @@ kind=, platform=, from=/to= or days_back=/days_ahead=.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.requests import Request
@@ -49,6 +50,20 @@ def _no_cache(request: Request) -> bool:
     return "no-cache" in directives or "max-age=0" in directives or pragma == "no-cache"
 
 
+async def _state(service: FeedService, scope, parsed: feed_params.FeedParams, *, revalidate: bool):
+    """The feed's state; a big scope asked with the default window gets the narrow default
+    (api/feeds/params.py, BIG_FEED_COMPONENTS): the size a calendar app accepts."""
+    try:
+        state = await service.state(scope, parsed, (scope.kind, scope.key, parsed), revalidate=revalidate)
+        if not parsed.default_window or state.components <= feed_params.BIG_FEED_COMPONENTS:
+            return parsed, state
+    except FeedError as exc:
+        if not (parsed.default_window and exc.code == "FEED_TOO_LARGE"):
+            raise
+    narrow = feed_params.narrow_default(parsed)
+    return narrow, await service.state(scope, narrow, (scope.kind, scope.key, narrow), revalidate=revalidate)
+
+
 def _endpoint(service: FeedService, kind: ScopeKind):
     async def feed(request: Request) -> Response:
         try:
@@ -57,9 +72,8 @@ def _endpoint(service: FeedService, kind: ScopeKind):
             scope = await resolve(kind, request.path_params["ident"], subtree=subtree)
             parsed = await feed_params.parse(query)
             if kind is not ScopeKind.SITE:
-                parsed = feed_params.FeedParams(parsed.window, parsed.kinds, parsed.platform_ids, parsed.platform_names)
-            feed_key = (scope.kind, scope.key, parsed)
-            state = await service.state(scope, parsed, feed_key, revalidate=_no_cache(request))
+                parsed = replace(parsed, subtree=False)
+            parsed, state = await _state(service, scope, parsed, revalidate=_no_cache(request))
         except FeedError as exc:
             return exc.response()
         except DomainError as exc:  # a rule of the occurrence query; the checks above should catch it first

@@ -7,7 +7,7 @@ Every mistake becomes a 400 that names the parameter. Unknown parameters are ign
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from starlette.datastructures import QueryParams
@@ -28,6 +28,15 @@ MAX_DAYS_AHEAD = 366
 # ends no later than MAX_DAYS_AHEAD days after today (the occurrences table is materialised
 # ahead far enough to cover that).
 assert MAX_DAYS_BACK + 1 + MAX_DAYS_AHEAD <= MAX_WINDOW_DAYS, "the widest feed window must fit one occurrence query"
+# A big scope's default window: when a request names no window and the default one would hold
+# more than BIG_FEED_COMPONENTS VEVENTs (about 700 bytes each: ~0.85 MB, under the ~1 MB Google
+# Calendar accepts), the default narrows to a week back and 90 days ahead. Nothing is dropped
+# from the window served (X-Feed-Window says which); days_back/days_ahead/from/to still get
+# exactly what they ask for. See docs/feeds.md, "Big scopes".
+BIG_FEED_COMPONENTS = 1_200
+BIG_FEED_DAYS_BACK = 7
+BIG_FEED_DAYS_AHEAD = 90
+WINDOW_PARAMETERS = ("days_back", "days_ahead", "from", "to")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
@@ -45,6 +54,7 @@ class FeedParams:
     platform_ids: tuple[int, ...] = ()
     platform_names: tuple[str, ...] = ()
     subtree: bool = False
+    default_window: bool = False  # the request named no window: a big scope may get the narrow default
 
 
 def _values(params: QueryParams, name: str) -> list[str]:
@@ -173,7 +183,16 @@ async def parse(params: QueryParams, today: date | None = None) -> FeedParams:
     window = parse_window(params, today)
     kinds = parse_kinds(params)
     platform_ids, platform_names = await parse_platforms(params)
-    return FeedParams(window, kinds, platform_ids, platform_names, subtree)
+    default = not any((params.get(name) or "").strip() for name in WINDOW_PARAMETERS)
+    return FeedParams(window, kinds, platform_ids, platform_names, subtree, default)
+
+
+def narrow_default(parsed: FeedParams, today: date | None = None) -> FeedParams:
+    """The big-scope default window (BIG_FEED_DAYS_BACK/AHEAD) in place of the default one."""
+    today = today or clock.local_date(clock.now())
+    midnight = clock.day_start(today)
+    window = Window(midnight - timedelta(days=BIG_FEED_DAYS_BACK), midnight + timedelta(days=BIG_FEED_DAYS_AHEAD + 1))
+    return replace(parsed, window=window, default_window=False)
 
 
 def kind_label(kinds: Sequence[EventKind]) -> str:
