@@ -155,11 +155,12 @@ def reader(base_url: str, paths: list[tuple[str, dict]], stop: threading.Event, 
             i += 1
 
 
-def writer(base_url: str, events: list, rate: float, stop: threading.Event, done: list[float]) -> None:
+def writer(base_url: str, events: list, versions: dict[int, int], rate: float, stop: threading.Event,
+           done: list[float]) -> None:
+    """Retitle random events at `rate` per second; `versions` carries over from run to run."""
     if rate <= 0:
         return
-    rng = random.Random(7)
-    versions = {pk: version for pk, version, _ in events}
+    rng = random.Random(len(versions) + sum(versions.values()))
     with httpx.Client(base_url=base_url, timeout=120) as client:
         next_at = time.perf_counter()
         n = 0
@@ -178,7 +179,7 @@ def writer(base_url: str, events: list, rate: float, stop: threading.Event, done
             stop.wait(max(0.0, next_at - time.perf_counter()))
 
 
-def run(base_url: str, found: dict, rate: float, seconds: float) -> dict:
+def run(base_url: str, found: dict, versions: dict[int, int], rate: float, seconds: float) -> dict:
     boards = [("/graphql", {"documentId": "board", "variables": json.dumps({"site": gid("Site", s)})})
               for s in found["stations"]]
     boards += [("/graphql", {"documentId": "board", "variables": json.dumps({"site": gid("Site", s), "within": True})})
@@ -195,7 +196,7 @@ def run(base_url: str, found: dict, rate: float, seconds: float) -> dict:
     threads = [
         threading.Thread(target=reader, args=(base_url, boards, stop, board_times)),
         threading.Thread(target=reader, args=(base_url, feeds, stop, feed_times)),
-        threading.Thread(target=writer, args=(base_url, found["events"], rate, stop, writes)),
+        threading.Thread(target=writer, args=(base_url, found["events"], versions, rate, stop, writes)),
     ]
     before = httpx.get(f"{base_url}/bench/counters").json()
     for t in threads:
@@ -235,12 +236,13 @@ def main() -> None:
               f"reading {len(found['stations']) + TOWNSHIP_BOARDS} boards and {TOWNSHIP_FEEDS + len(found['teams'])} feeds, "
               f"writing to {len(found['events'])} published events", flush=True)
         results: dict[tuple[str, float], dict] = {}
+        versions = {pk: version for pk, version, _ in found["events"]}
         with serving(__file__, url) as client:
             base_url = str(client.base_url)
             for mode in args.modes:
                 client.post("/bench/mode", params={"mode": mode})
                 for rate in args.rates:
-                    results[(mode, rate)] = run(base_url, found, rate, args.seconds)
+                    results[(mode, rate)] = run(base_url, found, versions, rate, args.seconds)
                     r = results[(mode, rate)]
                     print(f"  {mode:<8} {rate:>4g} writes/s: boards {r['boards']:7.1f}/s (p99 {r['boards p99']:6.1f} ms), "
                           f"feeds {r['feeds']:6.1f}/s (p99 {r['feeds p99']:7.1f} ms), writes done {r['writes']:.2f}/s; "
