@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from api import db
 from api.domain import occurrences
 from api.feeds import feed_routes
+from api.limits import create_counter, limit_middleware
 from api.live import create_bus
 from api.settings import Settings, get_settings
 from api.web import graphiql_page, landing, static_assets
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     bus = create_bus(settings)
     graphql = GraphQLApp(settings, ide_page=graphiql_page())
     graphql.bus = bus
+    counter = create_counter(settings)  # requests per client (api/limits/rate.py)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                     task.cancel()
         finally:
             await bus.close()
+            await counter.close()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -90,7 +93,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/", landing),
         static_assets(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=_cors(settings))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[*limit_middleware(settings, counter), *_cors(settings)])
     app.state.bus = bus
     app.state.graphiql = settings.graphiql
     return app

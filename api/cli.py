@@ -140,7 +140,10 @@ def serve(
         console.print(f"Feed links carry {base}: set WENMING_PUBLIC_URL to the address subscribers reach", highlight=False)
     for warning in serve_warnings(settings, workers):
         console.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    from api.limits.server import uvicorn_options
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                **uvicorn_options(settings))
 
 
 def serve_warnings(settings: Settings, workers: int) -> list[str]:

@@ -54,6 +54,38 @@ class Settings(BaseSettings):
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql from a browser")
 
+    # Limits on what one request or one client may cost (docs/graphql.md, "Limits"). The defaults
+    # are far above what a portal, a kiosk or a mini-program asks for.
+    max_body_bytes: int = Field(262_144, ge=1024, description="Largest request body accepted; a bigger one answers 413")
+    body_timeout_seconds: float = Field(
+        10, gt=0, description="Time a request body may take to arrive in full; a slower one answers 408"
+    )
+    header_timeout_seconds: float = Field(
+        10, gt=0, description="Time a connection may take to send a request's headers before it is closed"
+    )
+    query_timeout_seconds: float = Field(
+        10, gt=0, description="Time a GraphQL query may run; a longer one is stopped and answers code TIMEOUT"
+    )
+    max_query_cost: int = Field(
+        5000, ge=100, description="Highest cost (see docs/graphql.md) a GraphQL operation may have: QUERY_TOO_COSTLY"
+    )
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="Requests a minute per client (per IP address, or per token when one is sent) to "
+        "/graphql, /health and WebSocket connects; 0 turns rate limiting off"
+    )
+    feed_rate_limit_per_minute: int = Field(
+        1200, ge=0, description="Requests a minute per client to the iCal feeds (their own bucket); 0 turns it off"
+    )
+    trusted_proxy_header: str | None = Field(
+        None, description="Header a trusted reverse proxy sets to the client's address (X-Forwarded-For: the "
+        "last entry counts; X-Real-IP); unset: the connection's address is the client"
+    )
+    max_websockets: int = Field(1000, ge=1, description="Open GraphQL WebSockets at once, all clients together")
+    max_websockets_per_client: int = Field(20, ge=1, description="Open GraphQL WebSockets at once per client")
+    max_connections: int = Field(
+        2000, ge=10, description="Connections and requests a server process handles at once; more answer 503"
+    )
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:

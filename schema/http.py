@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -49,6 +50,16 @@ def error_response(request: Request, status: int, message: str, code: str, *,
     body = {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
     return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
                     media_type=response_media_type(request), headers=headers)
+
+
+class Deadline:
+    """The execution time limit of one request: started only when a query executes."""
+
+    def __init__(self, timeout: asyncio.Timeout, seconds: float) -> None:
+        self.timeout, self.seconds = timeout, seconds
+
+    def start(self) -> None:
+        self.timeout.reschedule(asyncio.get_running_loop().time() + self.seconds)
 
 
 class GraphQLApp(GraphQL):
@@ -127,7 +138,20 @@ class GraphQLApp(GraphQL):
     async def _run_graphql(self, request: Any, context: Any = None) -> Any:
         kwargs = {} if context is None else {"context": context}
         try:
-            response = await super().run(request, **kwargs)
+            async with asyncio.timeout(None) as timeout:
+                # Armed by protection.QueryDeadline once a query starts executing.
+                request.state.graphql_deadline = Deadline(timeout, self.settings.query_timeout_seconds)
+                response = await super().run(request, **kwargs)
+        except TimeoutError:
+            if not timeout.expired():
+                raise
+            seconds = self.settings.query_timeout_seconds
+            body = {"data": None, "errors": [{
+                "message": f"The query ran longer than {seconds:g} s and was stopped; ask for less (smaller pages, "
+                "a shorter window) or split it",
+                "extensions": {"code": "TIMEOUT", "limitSeconds": seconds},
+            }]}
+            return Response(self.encode_json(body), status_code=200, media_type=response_media_type(request))
         except HTTPException as exc:
             if exc.status_code == 400 and "not allowed when using GET" in exc.reason:
                 # GraphQL over HTTP: a mutation over GET is 405, with POST as the way.

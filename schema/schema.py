@@ -10,7 +10,7 @@ from schema.access.queries import AdminQuery
 from schema.calendar.mutations import EventMutation
 from schema.calendar.queries import CalendarQuery
 from schema.calendar.types import Event, Occurrence
-from schema.core.errors import CodedErrorsSchema
+from schema.core.error_log import LoggingSchema
 from schema.core.protection import EXTENSIONS
 from schema.core.scalars import SCALAR_OVERRIDES
 from schema.core.records import RecordMutation
@@ -51,7 +51,7 @@ class Subscription(LiveSubscription, OrderSubscription):
     pass
 
 
-schema = CodedErrorsSchema(
+schema = LoggingSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -1,25 +1,37 @@
 """Limits and error masking, built once at import: a per-request limiter would make the
-validation cache miss on every request."""
+validation cache miss on every request.
 
+What a document may be (depth, aliases, expanded size) is a validation rule
+(schema/core/document_shape.py, linear in the text); what it may cost with its variables
+(schema/core/query_cost.py) is checked per request just after validation; how long a query may run
+is a deadline the HTTP view holds (schema/http.py). Every refusal carries extensions.code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
 from functools import partial
 
-from graphql import GraphQLError
+from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.types.graphql import OperationType
 
 from api.domain.errors import DomainError
+from schema.core import query_cost
+from schema.core.document_shape import shape_rule
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+MAX_FIELDS = 1000  # fields once every fragment spread is expanded
 
 USER_FACING = (DomainError, GlobalIDValueError)
 
@@ -32,17 +44,57 @@ def should_mask(error: GraphQLError) -> bool:
     return not isinstance(original, USER_FACING)
 
 
-# The limiters' rule classes are made once here; passing them through AddValidationRules keeps
-# the validation cache key identical from one request to the next.
-VALIDATION_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
+# The rule class is made once here; passing it through AddValidationRules keeps the
+# validation cache key identical from one request to the next.
+VALIDATION_RULES = [shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_fields=MAX_FIELDS)]
+
+
+class CostLimiter(SchemaExtension):
+    """Refuses, before execution, a valid operation that would cost more than MAX_COST or that
+    carries a list over MAX_LIST_ITEMS. Must come after ValidationCache in EXTENSIONS: it reads
+    the validation result that ValidationCache sets, and adds its refusal to it."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context.pre_execution_errors == [] and document is not None:
+            operation = _operation(document, context.operation_name)
+            if operation is not None:
+                fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+                settings = getattr(context.context, "settings", None)
+                max_cost = getattr(settings, "max_query_cost", query_cost.MAX_COST)
+                refusal = query_cost.check(context.schema._schema, operation, fragments, context.variables, max_cost)
+                if refusal is not None:
+                    context.pre_execution_errors = [refusal]  # a new list: the cached one is shared
+        yield
+
+
+class QueryDeadline(SchemaExtension):
+    """Starts the HTTP view's deadline (schema/http.py) when a query starts executing. Only
+    queries: a mutation cut short after its commit would leave the client unsure it happened."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        deadline = getattr(getattr(request, "state", None), "graphql_deadline", None)
+        if deadline is not None and context.operation_type == OperationType.QUERY:
+            deadline.start()
+        yield
+
+
+def _operation(document, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == name), None)
+
 
 EXTENSIONS = [
     partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
     partial(ParserCache, maxsize=1000),
     partial(AddValidationRules, VALIDATION_RULES),
     partial(ValidationCache, maxsize=1000),
+    CostLimiter,
+    QueryDeadline,
     partial(MaskErrors, should_mask_error=should_mask, error_message="Internal error; it has been logged."),
 ]

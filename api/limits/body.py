@@ -1,0 +1,82 @@
+"""Request bodies: at most `max_bytes`, arriving within `timeout` seconds.
+
+The body is read here, before the app sees it, and replayed to it: a Content-Length over the
+limit is refused without reading a byte (413), a body that grows past it while streaming is
+refused at that point (413), and one that trickles in slower than `timeout` is refused (408),
+so neither a huge nor a slow body holds the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.limits.refusals import refuse
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        length = _content_length(scope)
+        if length is not None and length > self.max_bytes:
+            await self._too_large(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        await self._too_large(send)
+                        return
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            await refuse(send, 408, f"The request body did not arrive within {self.timeout:g} s",
+                         "BODY_TIMEOUT", close=True, limitSeconds=self.timeout)
+            return
+        await self.app(scope, _replay(b"".join(chunks), receive), send)
+
+    async def _too_large(self, send: Send) -> None:
+        await refuse(send, 413, f"The request body is larger than {self.max_bytes} bytes; send less "
+                     "(a query over GET, or a trusted document by id)", "BODY_TOO_LARGE", close=True,
+                     limit=self.max_bytes)
+
+
+def _has_body(scope: Scope) -> bool:
+    return any(name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"])
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server itself refuses a malformed length
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: the disconnect, when it comes
+
+    return replay
