@@ -53,6 +53,7 @@ def serving(script: str, *args: str) -> Iterator[httpx.Client]:
                 if server.poll() is not None or time.perf_counter() > deadline:
                     sys.exit("the server did not start")
                 time.sleep(0.1)
+            client.server_process = server  # type: ignore[attr-defined]  # for its pid (CPU time)
             yield client
     finally:
         server.terminate()

@@ -18,7 +18,7 @@ from api.feeds import CACHE_CONTROL as FEED_CACHE_CONTROL
 from api.feeds import params
 from api.feeds.service import MAX_FEED_COMPONENTS
 from api.settings import Settings
-from schema.core import pagination, persisted, protection
+from schema.core import pagination, persisted, protection, query_cost
 from schema.schema import sdl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +51,23 @@ CLAIMS = [
     ("feed cache", (int(FEED_CACHE_CONTROL.rsplit("=", 1)[1]),), rf"`public, max-age={NUMBER}`: shared caches"),
     ("query limits", (protection.MAX_DEPTH, protection.MAX_ALIASES, protection.MAX_TOKENS),
      rf"depth {NUMBER}, {NUMBER} aliases, {NUMBER} tokens"),
+    ("document limits", (protection.MAX_DEPTH, protection.MAX_ALIASES, protection.MAX_FIELDS, query_cost.MAX_LIST_ITEMS),
+     rf"included\) \| {NUMBER} \| fixed \| `QUERY_TOO_DEEP`.*?again\) \| {NUMBER} \|.*?expanded \| {NUMBER} \|"
+     rf".*?input lists\) \| {NUMBER} \| fixed \| `TOO_MANY_ITEMS`"),
+    *[(f"{name} default", (value,), rf"\| {NUMBER}{unit} \| `WENMING_{name.upper()}`")
+      for name, value, unit in [
+          ("max_query_cost", Settings.model_fields["max_query_cost"].default, ""),
+          ("query_timeout_seconds", Settings.model_fields["query_timeout_seconds"].default, " s"),
+          ("max_body_bytes", Settings.model_fields["max_body_bytes"].default // 1024, " KiB"),
+          ("body_timeout_seconds", Settings.model_fields["body_timeout_seconds"].default, " s"),
+          ("header_timeout_seconds", Settings.model_fields["header_timeout_seconds"].default, " s"),
+          ("rate_limit_per_minute", Settings.model_fields["rate_limit_per_minute"].default, ""),
+          ("feed_rate_limit_per_minute", Settings.model_fields["feed_rate_limit_per_minute"].default, ""),
+          ("max_connections", Settings.model_fields["max_connections"].default, ""),
+      ]],
+    ("websocket caps", (Settings.model_fields["max_websockets_per_client"].default,
+                        Settings.model_fields["max_websockets"].default),
+     rf"\| {NUMBER} / {NUMBER} \| `WENMING_MAX_WEBSOCKETS_PER_CLIENT`"),
 ]
 
 
@@ -58,7 +75,7 @@ CLAIMS = [
 def test_stated_numbers_are_the_enforced_ones(what, values, phrase):
     found = []
     for where, text in sources().items():
-        for m in re.finditer(phrase, text):
+        for m in re.finditer(phrase, text, re.DOTALL):
             stated = tuple(int(g.replace(",", "")) for g in m.groups())
             found.append((where, m.group(0), stated))
     assert found, f"no text states the {what} any more ({phrase!r}): update this check with the new wording"

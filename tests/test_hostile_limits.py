@@ -113,6 +113,9 @@ def test_a_large_body_answers_413_whether_announced_or_streamed(server):
     streamed = httpx.post(f"{server.url}/graphql", content=chunks(), headers={"content-type": "application/json"},
                           timeout=CLIENT_TIMEOUT)
     assert streamed.status_code == 413 and codes(streamed.json()) == ["BODY_TOO_LARGE"]
+    long_get = httpx.get(f"{server.url}/graphql", params={"query": "{ platforms { code } }", "variables": big.decode()},
+                         timeout=CLIENT_TIMEOUT)
+    assert long_get.status_code == 414 and codes(long_get.json()) == ["URI_TOO_LONG"]
     ordinary = httpx.post(f"{server.url}/graphql", json={"query": "{ platforms { code } }"}, timeout=CLIENT_TIMEOUT)
     assert ordinary.status_code == 200 and ordinary.json() == {"data": {"platforms": []}}
 

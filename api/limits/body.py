@@ -1,4 +1,5 @@
-"""Request bodies: at most `max_bytes`, arriving within `timeout` seconds.
+"""Request bodies: at most `max_bytes`, arriving within `timeout` seconds (and a URL's query
+string at most `max_bytes` too: 414).
 
 The body is read here, before the app sees it, and replayed to it: a Content-Length over the
 limit is refused without reading a byte (413), a body that grows past it while streaming is
@@ -20,6 +21,11 @@ class BodyLimit:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and len(scope.get("query_string", b"")) > self.max_bytes:
+            # A GET carries its query and variables in the URL: the same limit as a body.
+            await refuse(send, 414, f"The URL's query string is longer than {self.max_bytes} bytes; send less",
+                         "URI_TOO_LONG", limit=self.max_bytes)
+            return
         if scope["type"] != "http" or not _has_body(scope):
             await self.app(scope, receive, send)
             return
