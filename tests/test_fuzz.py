@@ -1,5 +1,5 @@
-"""A bounded fuzz run over the whole read API and the mutations (anonymous), against a real
-`wenming serve` process: hypothesis builds, for every root field, arguments from the schema's
+"""A bounded fuzz run over the whole read API and the mutations (anonymously and as an ADMIN),
+against a real `wenming serve` process on the demo city: hypothesis builds, for every root field, arguments from the schema's
 own types (with hostile values mixed in: huge and negative numbers, forged ids, dates far off,
 odd text) and sends them as variables. No answer may be a 5xx or a masked internal error.
 
@@ -106,12 +106,18 @@ OPERATIONS = [operation("query", n, f) for n, f in GRAPHQL.query_type.fields.ite
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[httpx.Client]:
-    """`wenming serve` on an empty SQLite file, in its own process."""
+def server(tmp_path_factory) -> Iterator[tuple[httpx.Client, str]]:
+    """`wenming serve` on the demo city (SQLite), in its own process, and an ADMIN's token
+    on every centre: mutations are fuzzed past authentication too."""
     port = 18000 + os.getpid() % 1000
     env = os.environ | {"WENMING_DATABASE_URL": f"sqlite://{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite3'}"}
-    wenming = Path(sys.executable).with_name("wenming")
-    process = subprocess.Popen([str(wenming), "serve", "--port", str(port)], env=env,
+    wenming = str(Path(sys.executable).with_name("wenming"))
+    subprocess.run([wenming, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([wenming, "demo"], env=env, check=True, capture_output=True, timeout=300)
+    created = subprocess.run([wenming, "admin", "create", "fuzz.admin"], env=env, check=True, capture_output=True,
+                             text=True, timeout=60)
+    token = next(w for w in created.stdout.split() if w.startswith("wm_"))
+    process = subprocess.Popen([wenming, "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -123,7 +129,7 @@ def server(tmp_path_factory) -> Iterator[httpx.Client]:
                     time.sleep(0.1)
             else:
                 pytest.fail("wenming serve did not start")
-            yield client
+            yield client, token
     finally:
         process.terminate()
         process.wait(10)
@@ -134,7 +140,9 @@ def server(tmp_path_factory) -> Iterator[httpx.Client]:
 def test_no_input_gets_a_5xx_or_a_masked_fault(server, data):
     query, variables_strategy = data.draw(st.sampled_from(OPERATIONS), label="operation")
     variables = data.draw(variables_strategy, label="variables")
-    response = server.post("/graphql", json={"query": query, "variables": variables})
+    client, token = server
+    headers = {"Authorization": f"Bearer {token}"} if data.draw(st.booleans(), label="as admin") else {}
+    response = client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
     assert response.status_code < 500, (query, variables, response.text)
     body = response.json()
     hypothesis.event(f"{response.status_code} {body.get('errors', [{}])[0].get('extensions', {}).get('code', 'ok')}")
