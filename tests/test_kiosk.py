@@ -8,6 +8,7 @@ is installed the test is skipped with how to get one.
 from __future__ import annotations
 
 import re
+import struct
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -87,3 +88,63 @@ async def test_the_kiosk_shows_the_board_follows_changes_and_says_when_it_is_off
             # The last good board stays on screen.
             await page.shows("#now", "义务理发", "已取消")
             await page.shows("#next", "理论微宣讲(改在文化礼堂)")
+
+
+WEEKDAY_SHORT = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+async def test_the_kiosk_names_the_day_of_the_next_start_shows_the_week_and_fits_a_1080p_screen(db, settings: Settings, tmp_path):
+    chromium_or_skip()
+    n = await build()
+    today = clock.local_date(clock.now())
+    in_three_days = today + timedelta(days=3)
+    at = lambda day, h, m=0: clock.day_start(day) + timedelta(hours=h, minutes=m)  # noqa: E731
+    await create_event(
+        kind=EventKind.LECTURE, title="理论微宣讲进村居", platform_id=n.theory.id, site_id=n.station2.id,
+        starts_at=at(in_three_days, 10), ends_at=at(in_three_days, 11), status=EventStatus.PUBLISHED,
+    )
+    for i in range(12):  # more than a day's column holds: it says how many more
+        await create_event(
+            kind=EventKind.ACTIVITY, title=f"文明实践志愿服务第{i + 1}场", platform_id=n.culture.id, site_id=n.station2.id,
+            starts_at=at(in_three_days, 12, i * 4), ends_at=at(in_three_days, 13, i * 4), status=EventStatus.PUBLISHED,
+        )
+    await create_event(
+        kind=EventKind.ACTIVITY, title="海滨清洁", platform_id=n.culture.id, site_id=n.other_station.id,
+        starts_at=at(today + timedelta(days=1), 8, 30), ends_at=at(today + timedelta(days=1), 9, 30),
+        status=EventStatus.PUBLISHED,
+    )
+
+    page_socket = free_socket()
+    page_origin = f"http://127.0.0.1:{page_socket.getsockname()[1]}"
+    api_app = create_app(settings.model_copy(update={"allowed_origins": [page_origin]}), manage_db=False)
+    async with serving(static_site(), page_socket) as pages, serving(api_app) as api:
+        async with browser(tmp_path / "profile") as page:
+            query = urlencode({"api": api.url, "site": gid("Site", n.station2.id), "poll": 600})
+            await page.goto(f"{pages.url}/kiosk.html?{query}", width=1920, height=1080)
+            # Not today: the next start carries its day (周三 3月5日), not just 10:00–11:00.
+            label = f"{WEEKDAY_SHORT[in_three_days.weekday()]} {in_three_days.month}月{in_three_days.day}日"
+            await page.shows("#next", label, "10:00–11:00", "理论微宣讲进村居")
+            # The week ahead: seven days from tomorrow (明天), each with what starts on it.
+            week = await page.shows("#week", "明天", "理论微宣讲进村居", "另有")
+            assert await page.evaluate("document.querySelectorAll('#week .day').length") == 7
+            column = await page.text(f'#week .day[data-date="{in_three_days.isoformat()}"]')
+            assert "理论微宣讲进村居" in column and "另有" in column, week
+            # The empty state reads on one line, not six characters and a wrap.
+            await page.shows("#now", "暂无进行中的活动")
+            lines = await page.evaluate(
+                "(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('#now li.empty'));"
+                " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; })()")
+            assert lines == 1
+            # One 1080p screen: nothing scrolls, nothing spills sideways.
+            assert await page.evaluate(
+                "document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth")
+            shot = await page.screenshot(tmp_path / "kiosk-1920x1080.png")
+            assert png_size(shot) == (1920, 1080)
+
+            query = urlencode({"api": api.url, "site": gid("Site", n.other_station.id), "poll": 600})
+            await page.goto(f"{pages.url}/kiosk.html?{query}", width=1920, height=1080)
+            await page.shows("#next", "明天", "08:30–09:30", "海滨清洁")
