@@ -57,6 +57,7 @@ async def test_refresh_reports_what_the_public_sees_change(db):
 
     n.fair.title = "科普集市(改期)"
     n.fair.starts_at, n.fair.ends_at = at(2026, 3, 11, 14), at(2026, 3, 11, 17)
+    await n.fair.save()  # refresh rewrites from what is stored
     moved = (await occurrences.refresh([n.fair])).changes
     # A one-off's recurrence id is its start, so a new start is a new occurrence.
     assert [(c.change, c.occurrence_id, c.starts_at) for c in moved] == [
@@ -65,11 +66,13 @@ async def test_refresh_reports_what_the_public_sees_change(db):
     ]
     n.fair.title = "科普集市"
     n.fair.site_id = n.other_station.id
+    await n.fair.save()
     [changed] = (await occurrences.refresh([n.fair])).changes
     assert changed.change == OccurrenceChangeKind.CHANGED
     assert changed.previous_site_path == n.institute.path and changed.site_path == n.other_station.path
 
     n.weekly.status = EventStatus.CANCELLED
+    await n.weekly.save()
     cancelled = (await occurrences.refresh([n.weekly])).changes
     # 21 March was cancelled already: only the two still scheduled are news.
     assert [(c.change, c.starts_at) for c in cancelled] == [
@@ -83,10 +86,13 @@ async def test_refresh_reports_what_the_public_sees_change(db):
     }
 
     n.draft.title = "草稿活动(改)"
+    await n.draft.save()
     assert (await occurrences.refresh([n.draft])).changes == []  # drafts are nobody's news
     n.draft.status = EventStatus.PUBLISHED
+    await n.draft.save()
     assert [c.change for c in (await occurrences.refresh([n.draft])).changes] == [OccurrenceChangeKind.CREATED]
     n.draft.status = EventStatus.DRAFT
+    await n.draft.save()
     assert [c.change for c in (await occurrences.refresh([n.draft])).changes] == [OccurrenceChangeKind.DELETED]
 
 

@@ -11,6 +11,7 @@ from api.domain import occurrences, validation
 from api.domain.clock import local
 from api.domain.errors import DomainError
 from api.domain.recurrence import check_series, is_instance, parse_exdates
+from api.domain.writes import save_versioned
 from api.models.events import Event, EventKind, EventLecturer, EventOverride, LectureFormat
 from api.models.people import Person
 from api.models.sites import Venue
@@ -129,13 +130,14 @@ async def change_occurrence(
         start = starts_at or recurrence_id
         _check_times(start, ends_at or start + (event.ends_at - event.starts_at), event.all_day)
     async with in_transaction():
+        # The event's new version first: its conditional UPDATE takes the event's row lock, so
+        # two edits of one occurrence never race to create its override.
+        await save_versioned(event, event.version, {}, f"event {event.title}")
         override, _ = await EventOverride.get_or_create(event_id=event.id, recurrence_id=recurrence_id)
         override.cancelled, override.starts_at, override.ends_at = cancelled, starts_at, ends_at
         override.title, override.venue_id = title, venue_id
         override.version += 1
         await override.save()
-        event.version += 1
-        await event.save(update_fields=["version", "updated_at"])
         refreshed = await occurrences.refresh([event])
     if changes is not None:
         changes += refreshed.changes

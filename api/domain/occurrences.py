@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from api.domain import clock
 from api.domain.errors import DomainError
+from api.domain.event_locks import lock_events
 from api.domain.recurrence import Change, expand
 from api.domain.sites import subtree
 from api.models.events import Event, EventKind, EventOverride, EventStatus, Occurrence
@@ -80,7 +81,11 @@ def after_cursor(starts_at: datetime, occurrence_id: int) -> Q:
 
 
 def horizon_end() -> datetime:
-    return clock.now() + clock.days(get_settings().occurrence_horizon_days)
+    """How far ahead series are materialised: local midnight after today plus the horizon.
+    Every write and every worker on one day computes the same instant, so two of them
+    rewriting one event write the same rows."""
+    tomorrow = clock.day_start(clock.local_date(clock.now())) + clock.days(1)
+    return tomorrow + clock.days(get_settings().occurrence_horizon_days)
 
 
 async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[int, list]:
@@ -199,12 +204,23 @@ def _diff(before: list[dict], after: list[dict]) -> list[OccurrenceChange]:
 
 
 async def refresh(events: Sequence[Event], until: datetime | None = None) -> Refreshed:
-    """Rewrite the occurrences of these events (call inside the write's transaction) and say
-    what changed for the public. Announce ``.changes`` (api.live.occurrences.announce) after
-    the transaction commits."""
+    """Rewrite the occurrences of these events from what is stored (call inside the write's
+    transaction, after saving them) and say what changed for the public. Announce
+    ``.changes`` (api.live.occurrences.announce) after the transaction commits.
+
+    One writer per event: the events' rows are locked first (api/domain/event_locks.py) and
+    re-read inside the lock, so a concurrent writer's rows are never rewritten from a stale
+    read, and two rewrites of one event never interleave their DELETE and INSERT."""
     if not events:
         return Refreshed(0, [])
-    until = until or horizon_end()
+    async with in_transaction():
+        return await _rewrite(await lock_events(e.id for e in events), until or horizon_end())
+
+
+async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
+    """Delete and re-insert the occurrences of these locked, freshly read events."""
+    if not events:
+        return Refreshed(0, [])
     event_ids = [e.id for e in events]
     paths = dict(await Site.filter(id__in={e.site_id for e in events}).values_list("id", "path"))
     by_event = await _instances_by_event(events, until)
@@ -229,22 +245,42 @@ async def refresh(events: Sequence[Event], until: datetime | None = None) -> Ref
         for e in events
         for i in by_event[e.id]
     ]
-    async with in_transaction():
-        before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
-        await Occurrence.filter(event_id__in=event_ids).delete()
-        await Occurrence.bulk_create(rows, batch_size=500)
+    before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
+    await Occurrence.filter(event_id__in=event_ids).delete()
+    await Occurrence.bulk_create(rows, batch_size=500)
     after = [{f: getattr(r, f) for f in _READ} for r in rows]
     return Refreshed(len(rows), _diff(before, after))
 
 
-async def extend_horizon(batch: int = 500) -> int:
-    """Re-materialise every live recurring series up to the rolling horizon (run daily)."""
+async def extend_horizon(batch: int = 50) -> int:
+    """Re-materialise every live recurring series up to the rolling horizon (every worker at
+    start, then daily). Returns how many occurrences the series now have.
+
+    Small batches, one transaction each, so editors never wait long. An event an editor holds
+    locked is skipped at first (the editor is rewriting it anyway, up to the same horizon);
+    if that editor then rolled back, nobody did, so skipped events are rewritten at the end,
+    one at a time, waiting for their lock. Two workers running this at once take turns per
+    batch and write the same rows."""
     until = horizon_end()
-    total = 0
-    last_id = 0
+    total, last_id, skipped = 0, 0, []
     while True:
-        events = await Event.filter(rrule__isnull=False, deleted_at__isnull=True, id__gt=last_id).order_by("id").limit(batch)
-        if not events:
-            return total
-        total += (await refresh(events, until)).count
-        last_id = events[-1].id
+        ids = await _recurring_ids(last_id, batch)
+        if not ids:
+            break
+        async with in_transaction():
+            locked = [e for e in await lock_events(ids, skip_locked=True) if e.rrule and e.deleted_at is None]
+            total += (await _rewrite(locked, until)).count
+        skipped += sorted(set(ids) - {e.id for e in locked})
+        last_id = ids[-1]
+    for event_id in skipped:
+        async with in_transaction():
+            events = [e for e in await lock_events([event_id]) if e.rrule and e.deleted_at is None]
+            total += (await _rewrite(events, until)).count
+    return total
+
+
+async def _recurring_ids(after_id: int, batch: int) -> list[int]:
+    return list(
+        await Event.filter(rrule__isnull=False, deleted_at__isnull=True, id__gt=after_id)
+        .order_by("id").limit(batch).values_list("id", flat=True)
+    )

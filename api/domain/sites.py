@@ -7,7 +7,9 @@ from tortoise.transactions import in_transaction
 
 from api.domain import validation
 from api.domain.errors import DomainError
+from api.domain.event_locks import lock_events
 from api.domain.writes import check_version, save_versioned
+from api.models.events import Event
 from api.models.sites import Site, SiteKind
 
 K = SiteKind
@@ -85,6 +87,10 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
     new_path = f"{new_parent.path if new_parent else '/'}{site.id}/"
     depth_change = (new_parent.depth + 1 if new_parent else 0) - site.depth
     async with in_transaction() as conn:
+        # One writer per event: hold the subtree's events while their occurrences' paths change,
+        # so a rewrite of their occurrences (the horizon job) cannot insert rows with the old path.
+        site_ids = await Site.filter(subtree(old_path)).values_list("id", flat=True)
+        await lock_events(await Event.filter(site_id__in=site_ids).values_list("id", flat=True))
         site.parent = new_parent
         site.version += 1
         await site.save(update_fields=["parent_id", "version", "updated_at"])
