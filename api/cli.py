@@ -1,4 +1,4 @@
-"""The `wenming` command: serve, migrate, demo, schema."""
+"""The `wenming` command: serve, migrate, demo, reindex, schema."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def _check_database(url: str) -> None:
         raise fail(exc.message) from None
 
 
-def _migrate(url: str) -> None:
+def _migrate(url: str, *, build_missing_index: bool = True) -> None:
     def progress(event: str, app_label: str, name: str) -> None:
         if event == "apply_done":
             console.print(f"  applied [bold]{name}[/]")
@@ -61,6 +61,8 @@ def _migrate(url: str) -> None:
     _check_database(url)
     console.print(f"Migrating {_safe(url)}")
     asyncio.run(db.migrate(url, progress=progress))
+    if build_missing_index:  # the first start after the search migration: index what is there, once
+        _reindex(url, only_if_empty=True)
 
 
 def _safe(url: str) -> str:
@@ -101,6 +103,39 @@ def _load_demo(url: str, scale: int) -> dict[str, int]:
 def migrate() -> None:
     """Apply the committed database migrations (safe to run repeatedly)."""
     _migrate(_settings().database_url)
+
+
+def _reindex(url: str, *, only_if_empty: bool) -> dict[str, int] | None:
+    from api.search.index import index_is_missing, reindex
+
+    async def run() -> dict[str, int] | None:
+        async with db.connected(url):
+            if only_if_empty and not await index_is_missing():
+                return None
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+                tasks: dict[str, int] = {}
+
+                def progress(kind: str, done: int, total: int) -> None:
+                    if kind not in tasks:
+                        tasks[kind] = bar.add_task(f"indexing {kind.lower()}s", total=total)
+                    bar.update(tasks[kind], completed=done, total=total)
+
+                return await reindex(progress)
+
+    started = time.perf_counter()
+    counts = asyncio.run(run())
+    if counts is not None:
+        summary = ", ".join(f"{v} {k.lower()}s" for k, v in counts.items())
+        console.print(f"Search index built in {time.perf_counter() - started:.1f} s: {summary}")
+    return counts
+
+
+@app.command(epilog=reads("database_url"))
+def reindex() -> None:
+    """Rebuild the search index from the data (after a bulk import or restoring a backup)."""
+    url = _settings().database_url
+    _migrate(url, build_missing_index=False)
+    _reindex(url, only_if_empty=False)
 
 
 @app.command(epilog=reads("database_url", "occurrence_horizon_days"))

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "api.models.accounts",
     "api.models.audit",
     "api.models.orders",
+    "api.models.search",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

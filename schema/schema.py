@@ -24,13 +24,14 @@ from schema.people.types import Membership, Person
 from schema.screens.board import BoardQuery
 from schema.screens.live import Subscription as LiveSubscription
 from schema.screens.stats import StatsQuery
+from schema.search.queries import SearchQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
-class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery):
+class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery):
     pass
 
 

@@ -18,6 +18,7 @@ from api.domain import clock
 from api.models.events import Campaign, Occurrence
 from api.models.platforms import Platform
 from api.models.sites import Site
+from api.search.index import reindex
 
 Progress = Callable[[str, int, int], None]
 CENTRES_PER_SCALE = 4
@@ -115,6 +116,12 @@ async def load_demo(
         plans = [plan for centre, centre_teams in zip(centres, teams) for plan in programme.plan(centre, centre_teams)]
         stage = _Stage(progress, "events", len(plans))
         await programme.write(plans, stage.tick)
+        stage.finish()
+
+        # Written straight through the domain (no audited writes), so the index is built once here.
+        stage = _Stage(progress, "search index", 4)
+        await reindex(lambda kind, done, total: None)
+        stage.tick(4)
         stage.finish()
 
         counts = {

@@ -38,6 +38,7 @@ class OccurrenceFilter:
     team_id: int | None = None
     lecturer_id: int | None = None
     campaign_id: int | None = None
+    event_ids: Sequence[int] | None = None  # only these events (a search's hits); None: any
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", clock.local(self.start))
@@ -71,6 +72,8 @@ class OccurrenceFilter:
             qs = qs.filter(campaign_id=self.campaign_id)
         if self.lecturer_id is not None:
             qs = qs.filter(event__lecturer_links__person_id=self.lecturer_id)
+        if self.event_ids is not None:
+            qs = qs.filter(event_id__in=list(self.event_ids)) if self.event_ids else qs.filter(id=0)
         return qs.order_by("starts_at", "id")
 
 

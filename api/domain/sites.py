@@ -96,6 +96,7 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
         await site.save(update_fields=["parent_id", "version", "updated_at"])
         await _rewrite_prefix(conn, "site", "path", old_path, new_path, depth_change)
         await _rewrite_prefix(conn, "occurrence", "site_path", old_path, new_path, None)
+        await _rewrite_prefix(conn, "search_doc", "site_path", old_path, new_path, None)
     await site.refresh_from_db()
     return site
 

@@ -12,6 +12,7 @@ from api.domain import audit
 from api.domain.clock import now
 from api.domain.errors import DomainError
 from api.domain.permissions import Actor
+from api.search import index as search_index
 
 R = TypeVar("R", bound=Model)
 
@@ -26,6 +27,8 @@ class Write:
             self.actor, action, type(obj).__name__, obj.pk, site_path=site_path, before=before,
             after=audit.snapshot(obj),
         )
+        # Every audited write passes here, in its transaction: the search index follows it.
+        await search_index.follow(obj)
 
 
 def check_version(obj: Model, version: int, what: str) -> None:

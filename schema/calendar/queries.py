@@ -11,11 +11,23 @@ from strawberry import relay
 from api.domain.errors import DomainError
 from api.domain.occurrences import MAX_WINDOW_DAYS, OccurrenceFilter, after_cursor
 from api.models import events as em
+from api.search import query as search_query
+from api.search.tokens import QueryError, parse_query
 from schema.calendar.types import Occurrence
 from schema.core.context import Info, node_pk, node_pks
 from schema.core.enums import EventKindEnum
 from schema.core.pagination import Connection, cursor_id, paginate
 from schema.network.queries import After, First, WithinArg, _site_path
+
+
+MAX_SEARCHED_EVENTS = 5000  # occurrences(query:) narrows to at most this many matching events
+
+
+def parsed(text: str):
+    try:
+        return parse_query(text)
+    except QueryError as error:
+        raise DomainError(str(error), field="query", code=error.code) from error
 
 
 @strawberry.type(description="Public read access to the calendars.")
@@ -36,13 +48,25 @@ class CalendarQuery:
         team: Annotated[relay.GlobalID | None, strawberry.argument(description="Only this organising team")] = None,
         lecturer: Annotated[relay.GlobalID | None, strawberry.argument(description="Only lectures by this lecturer")] = None,
         campaign: Annotated[relay.GlobalID | None, strawberry.argument(description="Only this campaign")] = None,
+        query: Annotated[
+            str | None,
+            strawberry.argument(
+                description=f"Only events whose public text matches this search (搜索), as `search` reads it; "
+                f"the first {MAX_SEARCHED_EVENTS} matching events count"
+            ),
+        ] = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Occurrence]:
+        within_path = await _site_path(info, within, "within")
+        event_ids = None
+        if query is not None:
+            event_ids = await search_query.event_ids(parsed(query), search_query.Scope(within_path=within_path), MAX_SEARCHED_EVENTS)
         flt = OccurrenceFilter(
             start=start,
             end=end,
-            within_path=await _site_path(info, within, "within"),
+            within_path=within_path,
+            event_ids=event_ids,
             site_id=node_pk(site, "Site", "site"),
             kinds=[em.EventKind(k.value) for k in kind or []],
             platform_ids=node_pks(platform, "Platform", "platform"),

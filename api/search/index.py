@@ -1,0 +1,167 @@
+"""What each kind of object puts in the index, and keeping the index in step with the rows.
+
+`follow(row)` runs inside the write's transaction (api/domain/writes.py calls it for every
+audited write), so an edit is found at once and a refused write, rolled back, leaves the
+index as it was. Only public things are indexed: live (not soft-deleted) sites and teams,
+lecturers (never other people), events that are not drafts. Anything else has no row, so no
+query can find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.functions import Max
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from api.models.events import Event, EventStatus, Occurrence
+from api.models.people import Person
+from api.models.search import SearchDoc, SearchKind
+from api.models.sites import Site
+from api.models.teams import Team
+from api.search.tokens import fold, initials_tokens, text_tokens
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Fields:
+    """An object's public text: the title (name) ranks above the rest."""
+
+    title: str
+    body: tuple[str, ...]
+
+
+def fields_of(kind: SearchKind, row: Any) -> Fields:
+    """The public text of a row, title first. Contact names and phones are never here."""
+    if kind is SearchKind.SITE:
+        return Fields(row.name, (row.address, row.description))
+    if kind is SearchKind.TEAM:
+        return Fields(row.name, (row.category_label, row.description))
+    if kind is SearchKind.LECTURER:
+        return Fields(row.name, (row.title, " ".join(row.topics or []), row.bio))
+    return Fields(row.title, (row.summary, row.topic, row.audience, row.description))
+
+
+MODELS: dict[SearchKind, type[Model]] = {
+    SearchKind.SITE: Site, SearchKind.TEAM: Team, SearchKind.LECTURER: Person, SearchKind.EVENT: Event,
+}
+
+
+def kind_of(row: Model) -> SearchKind | None:
+    if isinstance(row, Site):
+        return SearchKind.SITE
+    if isinstance(row, Team):
+        return SearchKind.TEAM
+    if isinstance(row, Person):
+        return SearchKind.LECTURER
+    if isinstance(row, Event):
+        return SearchKind.EVENT
+    return None
+
+
+def is_public(kind: SearchKind, row: Any) -> bool:
+    if row is None or row.deleted_at is not None:
+        return False
+    if kind is SearchKind.LECTURER:
+        return row.is_lecturer
+    if kind is SearchKind.EVENT:
+        return row.status != EventStatus.DRAFT
+    return True
+
+
+def _site_id(kind: SearchKind, row: Any) -> int | None:
+    if kind is SearchKind.SITE:
+        return row.id
+    if kind is SearchKind.EVENT:
+        return row.site_id
+    return row.home_site_id  # teams, lecturers (may be none)
+
+
+def _open_ended(row: Event) -> bool:
+    rule = (row.rrule or "").upper()
+    return bool(rule) and "UNTIL=" not in rule and "COUNT=" not in rule
+
+
+def document(kind: SearchKind, row: Any, site_path: str | None, last_end: datetime | None) -> SearchDoc:
+    f = fields_of(kind, row)
+    body = " ".join(t for t in f.body if t)
+    return SearchDoc(
+        kind=kind,
+        object_id=row.id,
+        site_path=site_path,
+        title_len=len(fold(f.title)),
+        last_end=None if kind is not SearchKind.EVENT or _open_ended(row) else last_end,
+        title_tokens=" ".join(text_tokens(f.title)),
+        body_tokens=" ".join(text_tokens(body)),
+        initials_tokens=" ".join(initials_tokens(f.title)),
+    )
+
+
+async def _last_ends(event_ids: Sequence[int]) -> dict[int, datetime]:
+    """End of each event's last occurrence still held (cancelled or not: it is past either way)."""
+    if not event_ids:
+        return {}
+    rows = (
+        await Occurrence.filter(event_id__in=list(event_ids))
+        .annotate(last=Max("ends_at"))
+        .group_by("event_id")
+        .values("event_id", "last")
+    )
+    return {r["event_id"]: r["last"] for r in rows}
+
+
+async def _paths(site_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = sorted({i for i in site_ids if i is not None})
+    return dict(await Site.filter(id__in=ids).values_list("id", "path")) if ids else {}
+
+
+async def _documents(kind: SearchKind, rows: Sequence[Any]) -> list[SearchDoc]:
+    rows = [r for r in rows if is_public(kind, r)]
+    paths = await _paths(_site_id(kind, r) for r in rows)
+    ends = await _last_ends([r.id for r in rows]) if kind is SearchKind.EVENT else {}
+    return [document(kind, r, paths.get(_site_id(kind, r)), ends.get(r.id)) for r in rows]
+
+
+async def follow(row: Model) -> None:
+    """Bring the index in step with one row after a write (in the write's transaction)."""
+    kind = kind_of(row)
+    if kind is None:
+        return
+    fresh = await type(row).get_or_none(pk=row.pk)  # the row as written, whatever the caller holds
+    await SearchDoc.filter(kind=kind, object_id=row.pk).delete()
+    docs = await _documents(kind, [fresh] if fresh is not None else [])
+    if docs:
+        await docs[0].save()
+
+
+async def reindex(progress: Callable[[str, int, int], object] | None = None) -> dict[str, int]:
+    """Rebuild the whole index from the rows (after the migration, an import, or a restore)."""
+    async with in_transaction():  # readers see the old index until the new one is complete
+        await SearchDoc.all().delete()
+        counts: dict[str, int] = {}
+        for kind, model in MODELS.items():
+            qs = model.filter(deleted_at__isnull=True)
+            if kind is SearchKind.LECTURER:
+                qs = qs.filter(is_lecturer=True)
+            total, done, last_id, indexed = await qs.count(), 0, 0, 0
+            while True:
+                rows = await qs.filter(id__gt=last_id).order_by("id").limit(BATCH)
+                if not rows:
+                    break
+                docs = await _documents(kind, rows)
+                await SearchDoc.bulk_create(docs)
+                done, last_id, indexed = done + len(rows), rows[-1].id, indexed + len(docs)
+                if progress:
+                    progress(kind.value, done, total)
+            counts[kind.value] = indexed
+        return counts
+
+
+async def index_is_missing() -> bool:
+    """Data but no index: a database from before the search migration (or a bulk load)."""
+    return not await SearchDoc.all().exists() and await Site.filter(deleted_at__isnull=True).exists()
