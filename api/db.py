@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "api.models.audit",
     "api.models.orders",
     "api.models.search",
+    "api.models.volunteering",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

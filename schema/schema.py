@@ -25,18 +25,20 @@ from schema.screens.board import BoardQuery
 from schema.screens.live import Subscription as LiveSubscription
 from schema.screens.stats import StatsQuery
 from schema.search.queries import SearchQuery
+from schema.volunteers import Signup, VolunteerMutation, VolunteerQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
-class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery):
+class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery, VolunteerQuery):
     pass
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
-class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation, OrderMutation):
+class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation, OrderMutation,
+               VolunteerMutation):
     pass
 
 
@@ -56,7 +58,8 @@ schema = LoggingSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence, Person, Membership, Order, ServiceItem],
+    types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence, Person, Membership, Order, ServiceItem,
+           Signup],
     extensions=EXTENSIONS,
     scalar_overrides=SCALAR_OVERRIDES,
     config=StrawberryConfig(auto_camel_case=True),

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search")
+SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search", "api.volunteering")
 
 
 def _module_name(path: Path) -> str:

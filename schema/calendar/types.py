@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
@@ -13,8 +13,10 @@ from api.models import events as em
 from schema.core.context import Info
 from schema.core.enums import EventKindEnum, EventStatusEnum, LectureFormatEnum, OccurrenceStatus
 from schema.core.feeds import FeedLinks, links
-from schema.core.nodes import LoadedNode, row_values
+from schema.core.nodes import LoadedNode, lazy_class, row_values
 from schema.network.types import Campaign, Lecturer, Platform, Site, Team, Venue
+
+SignupPlacesRef = Annotated["SignupPlaces", strawberry.lazy("schema.volunteers.types")]
 
 
 @strawberry.type
@@ -148,3 +150,8 @@ class Occurrence(_EventLinks, relay.Node):
     async def lecturers(self, info: Info) -> list[Lecturer]:
         links = await info.context.loaders.event_lecturers.load(self._row.event_id)
         return [Lecturer.from_row(link.person) for link in links]
+
+    @strawberry.field(description="Sign-up (报名): places left, waiting list and opening times; null when the event "
+                      "takes no sign-ups")
+    async def signup(self, info: Info) -> SignupPlacesRef | None:
+        return await lazy_class(SignupPlacesRef).of_occurrence(info, self._row)  # volunteering sits above the calendar
