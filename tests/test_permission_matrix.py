@@ -352,3 +352,57 @@ CASES.update({
         "platformId": gid("Platform", w.net.theory.id), "name": w.unique("矩阵服务"), "siteIds": [gid("Site", w.net.station.id)]})),
     "updateServiceItem": Case(SUBTREE, _item_update),
 })
+
+
+# Volunteering (schema/volunteers/mutations.py) ----------------------------------------------
+# Volunteers and events at the station: staff writes are SUBTREE; signing up and cancelling
+# need a volunteer or sign-up token (or nothing, for a resident), whoever sends it.
+
+
+async def _sheet_event(w: World):
+    from tortoise.transactions import in_transaction
+
+    from api.domain.writes import Write
+    from api.volunteering import signups
+
+    event = await w.event()
+    admin = await accounts.authenticate(f"Bearer {w.callers.admin}")
+    async with in_transaction():
+        await signups.set_sheet(Write(admin), event, capacity=5, opens_at=None, closes_at=None,
+                                residents_allowed=True, version=None)
+    return event
+
+
+async def _sign_up_input(w: World) -> dict:
+    event = await _sheet_event(w)
+    return {"occurrenceId": occurrence_id(event, event.starts_at), "residentName": "矩阵居民", "residentPhone": "13800000000"}
+
+
+async def _cancel_signup_input(w: World) -> dict:
+    from tortoise.transactions import in_transaction
+
+    from api.domain.permissions import ANONYMOUS
+    from api.domain.writes import Write
+    from api.volunteering import signups
+
+    event = await _sheet_event(w)
+    async with in_transaction():
+        occurrence = await signups.open_occurrence(event.id, event.starts_at)
+        _, token = await signups.sign_up(Write(ANONYMOUS), occurrence, resident_name="矩阵居民", resident_phone="13800000000")
+    return {"token": token}
+
+
+CASES.update({
+    "registerVolunteer": Case(SUBTREE, lambda w: _person_input(w)),
+    "setSignupSettings": Case(SUBTREE, lambda w: _event_id_input(w, capacity=5)),
+    "signUp": Case(ANYONE, _sign_up_input),
+    "cancelSignup": Case(ANYONE, _cancel_signup_input),
+})
+
+
+async def _person_input(w: World) -> dict:
+    return {"personId": gid("Person", (await _person(w)).id)}
+
+
+async def _event_id_input(w: World, **fields) -> dict:
+    return {"eventId": gid("Event", (await w.event()).id), **fields}
