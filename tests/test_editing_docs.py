@@ -1,5 +1,7 @@
 """docs/editing.md stays true: its write examples run, in order, on the test network, and
-answer with the shape and the error codes the page shows; its table lists every error code."""
+answer with the shape and the error codes the page shows; on a fresh `wenming serve --demo`, as
+a reader runs them, they answer with the very IDs the page shows; its table lists every error
+code."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ import re
 from pathlib import Path
 
 from api.models.teams import Team
+import httpx
+
 from tests.auth_support import make_callers, post
+from tests.demo_support import start, stop
 from tests.network import build, gid
 
 ROOT = Path(__file__).parent.parent
@@ -107,3 +112,31 @@ def test_the_page_lists_every_error_code():
     listed = set(re.findall(r"^\| `([A-Z_]+)`(?: / `([A-Z_]+)`)?", DOC.read_text(encoding="utf-8"), re.MULTILINE))
     listed = {code for pair in listed for code in pair if code}
     assert sorted(raised - QUERY_ONLY - {"UNAUTHENTICATED"} - listed) == []
+
+
+def ids_differ(shown, actual, path: str = "") -> list[str]:
+    """The IDs the page shows that the answer does not carry at the same place."""
+    if isinstance(shown, dict) and isinstance(actual, dict):
+        return [d for key, value in shown.items() for d in (
+            ([f"{path}.{key}: shown {value}, got {actual.get(key)}"] if value != actual.get(key) else [])
+            if key in ("id", "objectId") and isinstance(value, str) else ids_differ(value, actual.get(key), f"{path}.{key}"))]
+    if isinstance(shown, list) and isinstance(actual, list):
+        return [d for k, (s, a) in enumerate(zip(shown, actual)) for d in ids_differ(s, a, f"{path}[{k}]")]
+    return []
+
+
+def test_on_a_fresh_demo_the_write_examples_answer_with_the_ids_shown(tmp_path):
+    """The reader's way: `wenming serve --demo`, `wenming admin create zhang.wei --site 1`, then
+    the page's requests in order, with the page's IDs as they are."""
+    server = start(tmp_path, "--demo")
+    try:
+        made = server.wenming("admin", "create", "zhang.wei", "--site", "1", "--display-name", "张伟")
+        assert made.returncode == 0, made.stderr
+        token = made.stdout.strip().splitlines()[-1]
+        for name, text, variables, expected in operations():
+            actual = httpx.post(f"{server.url}/graphql", json={"query": text, "variables": variables},
+                                headers={"Authorization": f"Bearer {token}"}, timeout=60).json()
+            assert shape(actual) == shape(expected), (name, actual)
+            assert ids_differ(expected, actual) == [], (name, actual)
+    finally:
+        stop(server)

@@ -13,6 +13,7 @@ from api.demo.names import Namer
 from api.demo.network import NetworkBuilder
 from api.demo.platforms import DEFAULT_PLATFORMS
 from api.demo.programme import Programme, event_window
+from api.demo.showcase import create_showcase
 from api.demo.teams import TeamBuilder
 from api.domain import clock
 from api.models.events import Campaign, Occurrence
@@ -116,6 +117,7 @@ async def load_demo(
         plans = [plan for centre, centre_teams in zip(centres, teams) for plan in programme.plan(centre, centre_teams)]
         stage = _Stage(progress, "events", len(plans))
         await programme.write(plans, stage.tick)
+        showcase_events, showcase_overrides = await create_showcase(platform_ids)
         stage.finish()
 
         # Written straight through the domain (no audited writes), so the index is built once here.
@@ -133,8 +135,8 @@ async def load_demo(
             "lecturers": builder.counts.lecturers,
             "memberships": builder.counts.memberships,
             "campaigns": await Campaign.all().count(),
-            "events": programme.counts.events,
-            "overrides": programme.counts.overrides,
+            "events": programme.counts.events + showcase_events,
+            "overrides": programme.counts.overrides + showcase_overrides,
             "occurrences": await Occurrence.all().count(),
         }
     return counts

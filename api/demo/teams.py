@@ -198,7 +198,9 @@ class TeamBuilder:
     def _joined(self, founded: date | None) -> date:
         start = founded or date(self.today.year - 3, 1, 1)
         span = max((self.today - start).days, 1)
-        return date.fromordinal(start.toordinal() + self.rng.randrange(span))
+        # One draw whatever the span: randrange(span) takes more or fewer random bits as the
+        # span (the load day) changes, and everything built after it would differ by load day.
+        return date.fromordinal(start.toordinal() + int(self.rng.random() * span))
 
     async def _lecturer(self, centre: Centre, lt: LectureTeam) -> int:
         r = self.rng
