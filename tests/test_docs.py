@@ -23,6 +23,9 @@ DOCS = Path(__file__).parent.parent / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
 BLOCK = re.compile(r"^ *```(?P<lang>\w*)\n(?P<body>.*?)^ *```", re.DOTALL | re.MULTILINE)
 ANY = "…"
+# Pages whose answers are those of the small test network, checked there by their own test:
+# on the demo their examples must run and answer something, but answer other things.
+ANSWERS_ON_THE_TEST_NETWORK = {"search.md": "tests/test_search.py"}
 README_URL = "http://127.0.0.1:8000"  # where `wenming serve --demo` listens
 
 
@@ -89,5 +92,5 @@ def test_example_answers_on_the_demo_as_shown(demo_server, where, query, variabl
     body = json.loads(served)
     assert "errors" not in body, (where, body.get("errors"))
     assert any(v for v in body["data"].values()), f"{where} returned nothing: {body}"
-    if answer is not None:
+    if answer is not None and where.split("#")[0] not in ANSWERS_ON_THE_TEST_NETWORK:
         assert differences(answer, body) == [], (where, json.dumps(body, ensure_ascii=False))
