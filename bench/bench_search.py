@@ -1,0 +1,229 @@
+"""What a search costs: p50/p99 of two-, three- and four-character queries through
+`api/search` (the index), as ratios to today's `name contains` scan on the same data, at
+several sizes, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_search.py [--sizes 5000,20000,50000] [--backends sqlite,postgres]
+        [--queries 30] [--repeat 3]
+
+Data: the demo city (`wenming demo`: 371 sites, 404 teams, 43 lecturers, ~1,900 events with
+real titles and descriptions), then its events copied (INSERT ... SELECT, each copy moved to
+another site) until the event table holds each size; the index is rebuilt with `reindex()` at
+each size (its time is printed). Queries: for each length, `--queries` distinct substrings of
+event titles and site names (seeded, so every run asks the same), from very common (宣讲)
+to rare (a village name).
+
+Measured in one process against the database (no HTTP): for each query,
+- search: one page, `search(query, first: 20)` (api/search/query.py: the match, the score,
+  the page), and
+- scan: what `sites(name:)` does today, for the four kinds: `name/title LIKE %q%` of live rows,
+  a page of 21 each (sites, teams, lecturers, events).
+Each query is run `--repeat` times; p50/p99 are over every run of every query of a length.
+PostgreSQL needs WENMING_BENCH_POSTGRES_URL (a server URL; a fresh database is made beside it).
+Not a test: the figures go in docs/search.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+from tortoise import connections  # noqa: E402
+
+from api import db  # noqa: E402
+from api.demo import load_demo  # noqa: E402
+from api.models.events import Event, EventStatus  # noqa: E402
+from api.models.people import Person  # noqa: E402
+from api.models.sites import Site  # noqa: E402
+from api.models.teams import Team  # noqa: E402
+from api.search import query as search_query  # noqa: E402
+from api.search.index import reindex  # noqa: E402
+from api.search.tokens import parse_query  # noqa: E402
+
+BENCH_DB = f"wenming_bench_search_{os.getpid()}"
+LIVE = {"deleted_at__isnull": True}
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+async def grow_events(target: int) -> None:
+    """Copy events (text and all) until there are `target`, each copy at another site."""
+    conn = connections.get("default")
+    site_ids = await Site.filter(**LIVE).values_list("id", flat=True)
+    while (count := await Event.all().count()) < target:
+        top = await Event.all().order_by("-id").first().values_list("id", flat=True)
+        n = min(count, target - count)
+        shift = random.Random(count).randrange(1, len(site_ids))
+        columns = ("kind, title, summary, description, platform_id, topic, format, starts_at, ends_at, all_day, "
+                   "exdates, status, audience, created_at, updated_at, version")
+        ph = "$1" if conn.capabilities.dialect == "postgres" else "?"
+        ph2 = "$2" if conn.capabilities.dialect == "postgres" else "?"
+        # site_id: another live site, chosen by position so every copy lands somewhere real.
+        await conn.execute_query(
+            f"INSERT INTO event ({columns}, site_id) SELECT {columns}, "
+            f"(SELECT s.id FROM site s WHERE s.deleted_at IS NULL ORDER BY s.id LIMIT 1 OFFSET ((e.id + {ph}) % {ph2})) "
+            f"FROM event e WHERE e.id <= {int(top)} ORDER BY e.id LIMIT {int(n)}",
+            [shift, len(site_ids)],
+        )
+
+
+async def sample_queries(per_length: int) -> dict[int, list[str]]:
+    """Distinct CJK substrings of titles and names, by length (seeded)."""
+    rng = random.Random(16)
+    titles = await Event.filter(**LIVE).order_by("id").limit(3000).values_list("title", flat=True)
+    names = await Site.filter(**LIVE).order_by("id").values_list("name", flat=True)
+    texts = list(titles) + list(names)
+    out: dict[int, list[str]] = {}
+    for length in (2, 3, 4):
+        seen: dict[str, None] = {}
+        while len(seen) < per_length:
+            text = rng.choice(texts)
+            runs = [r for r in parse_query(text).terms if len(r) >= length and not r.isascii()] if text.strip() else []
+            if not runs:
+                continue
+            run = rng.choice(runs)
+            start = rng.randrange(0, len(run) - length + 1)
+            seen[run[start:start + length]] = None
+        out[length] = list(seen)
+    return out
+
+
+async def scan(q: str) -> int:
+    """Today's `name contains` lists, a page each (what `sites(name:)` and friends run)."""
+    found = 0
+    for qs in (
+        Site.filter(name__contains=q, **LIVE),
+        Team.filter(name__contains=q, **LIVE),
+        Person.filter(name__contains=q, is_lecturer=True, **LIVE),
+        Event.filter(title__contains=q, status__not=EventStatus.DRAFT, **LIVE),
+    ):
+        found += len(await qs.order_by("id").limit(21).values_list("id", flat=True))
+    return found
+
+
+async def search(q: str) -> int:
+    hits, _ = await search_query.search(parse_query(q), search_query.Scope(), first=20)
+    return len(hits)
+
+
+async def timed(fn, q: str) -> float:
+    started = time.perf_counter()
+    await fn(q)
+    return time.perf_counter() - started
+
+
+async def measure(queries: dict[int, list[str]], repeat: int) -> dict[int, dict[str, list[float]]]:
+    results: dict[int, dict[str, list[float]]] = {}
+    for length, qs in queries.items():
+        runs = {"search": [], "scan": []}
+        for q in qs:
+            await search(q), await scan(q)  # warm the page cache for both
+            for _ in range(repeat):
+                runs["search"].append(await timed(search, q))
+                runs["scan"].append(await timed(scan, q))
+        results[length] = runs
+    return results
+
+
+async def run_backend(name: str, url: str, sizes: list[int], per_length: int, repeat: int) -> list[dict]:
+    await db.migrate(url)
+    rows = []
+    async with db.connected(url):
+        started = time.perf_counter()
+        await load_demo(scale=1)
+        print(f"[{name}] demo loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        queries = await sample_queries(per_length)
+        for size in sizes:
+            await grow_events(size)
+            started = time.perf_counter()
+            counts = await reindex()
+            took = time.perf_counter() - started
+            if name == "postgres":
+                await connections.get("default").execute_script("ANALYZE")
+            docs = sum(counts.values())
+            print(f"[{name}] {size} events: index of {docs} rows built in {took:.0f} s ({docs / took:.0f} rows/s)", flush=True)
+            for length, runs in (await measure(queries, repeat)).items():
+                row = {
+                    "backend": name, "events": size, "length": length,
+                    "search_p50": percentile(runs["search"], 50), "search_p99": percentile(runs["search"], 99),
+                    "scan_p50": percentile(runs["scan"], 50), "scan_p99": percentile(runs["scan"], 99),
+                }
+                rows.append(row)
+                print(
+                    f"  {length} chars: search p50 {row['search_p50']:.2f} ms p99 {row['search_p99']:.2f} ms | "
+                    f"scan p50 {row['scan_p50']:.2f} ms p99 {row['scan_p99']:.2f} ms | "
+                    f"ratio p50 {row['scan_p50'] / row['search_p50']:.1f}x p99 {row['scan_p99'] / row['search_p99']:.1f}x",
+                    flush=True,
+                )
+    return rows
+
+
+async def postgres_url(server: str) -> str:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    finally:
+        await conn.close()
+    return server.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+
+async def drop_postgres(server: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="5000,20000,50000", help="event counts to measure at, ascending")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--queries", type=int, default=30, help="distinct queries per length")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each query")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows: list[dict] = []
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                rows += asyncio.run(run_backend("sqlite", f"sqlite://{folder}/bench.sqlite3", sizes, args.queries, args.repeat))
+        else:
+            server = os.environ.get("WENMING_BENCH_POSTGRES_URL")
+            if not server:
+                print("[postgres] skipped: set WENMING_BENCH_POSTGRES_URL")
+                continue
+
+            async def pg() -> list[dict]:
+                url = await postgres_url(server)
+                try:
+                    return await run_backend("postgres", url, sizes, args.queries, args.repeat)
+                finally:
+                    await drop_postgres(server)
+
+            rows += asyncio.run(pg())
+    print("\n| backend | events | query | search p50 | search p99 | scan p50 | scan p99 | p50 ratio | p99 ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['backend']} | {r['events']:,} | {r['length']} chars | {r['search_p50']:.2f} ms | {r['search_p99']:.2f} ms | "
+            f"{r['scan_p50']:.2f} ms | {r['scan_p99']:.2f} ms | {r['scan_p50'] / r['search_p50']:.1f}x | "
+            f"{r['scan_p99'] / r['search_p99']:.1f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
