@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 from tortoise import connections  # noqa: E402
+from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
 
 from api import db  # noqa: E402
 from api.demo import load_demo  # noqa: E402
@@ -59,24 +60,26 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 async def grow_events(target: int) -> None:
-    """Copy events (text and all) until there are `target`, each copy at another site."""
+    """Copy events (text and all) until there are `target`, each copy at another live site."""
     conn = connections.get("default")
-    site_ids = await Site.filter(**LIVE).values_list("id", flat=True)
+    site_ids = await Site.filter(**LIVE).order_by("id").values_list("id", flat=True)
+    await conn.execute_script(
+        "DROP TABLE IF EXISTS bench_site_map; CREATE TABLE bench_site_map (idx INTEGER PRIMARY KEY, site_id INTEGER NOT NULL)"
+    )
+    values = ", ".join(f"({i}, {sid})" for i, sid in enumerate(site_ids))
+    await conn.execute_script(f"INSERT INTO bench_site_map (idx, site_id) VALUES {values}")
+    columns = ("kind, title, summary, description, platform_id, topic, format, starts_at, ends_at, all_day, "
+               "exdates, status, audience, created_at, updated_at, version")
     while (count := await Event.all().count()) < target:
-        top = await Event.all().order_by("-id").first().values_list("id", flat=True)
+        top = (await Event.all().order_by("-id").first().values_list("id", flat=True)) or 0
         n = min(count, target - count)
         shift = random.Random(count).randrange(1, len(site_ids))
-        columns = ("kind, title, summary, description, platform_id, topic, format, starts_at, ends_at, all_day, "
-                   "exdates, status, audience, created_at, updated_at, version")
-        ph = "$1" if conn.capabilities.dialect == "postgres" else "?"
-        ph2 = "$2" if conn.capabilities.dialect == "postgres" else "?"
-        # site_id: another live site, chosen by position so every copy lands somewhere real.
-        await conn.execute_query(
-            f"INSERT INTO event ({columns}, site_id) SELECT {columns}, "
-            f"(SELECT s.id FROM site s WHERE s.deleted_at IS NULL ORDER BY s.id LIMIT 1 OFFSET ((e.id + {ph}) % {ph2})) "
-            f"FROM event e WHERE e.id <= {int(top)} ORDER BY e.id LIMIT {int(n)}",
-            [shift, len(site_ids)],
+        await conn.execute_script(
+            f"INSERT INTO event ({columns}, site_id) SELECT {', '.join('e.' + c.strip() for c in columns.split(','))}, m.site_id "
+            f"FROM event e JOIN bench_site_map m ON m.idx = (e.id + {shift}) % {len(site_ids)} "
+            f"WHERE e.id <= {int(top)} ORDER BY e.id LIMIT {int(n)}"
         )
+    await conn.execute_script("DROP TABLE bench_site_map")
 
 
 async def sample_queries(per_length: int) -> dict[int, list[str]]:
@@ -138,6 +141,7 @@ async def measure(queries: dict[int, list[str]], repeat: int) -> dict[int, dict[
 
 
 async def run_backend(name: str, url: str, sizes: list[int], per_length: int, repeat: int) -> list[dict]:
+    EXECUTOR_CACHE.clear()  # Tortoise caches INSERTs per connection name, not per dialect
     await db.migrate(url)
     rows = []
     async with db.connected(url):

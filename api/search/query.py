@@ -78,14 +78,13 @@ def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
         match += ")"
         source = "search_doc d"
     else:
-        tokens = f"({_fts(q.tokens)})"
-        text = "{title_tokens body_tokens} : " + tokens
+        text = "{title_tokens body_tokens} : " + f"({_fts(q.tokens)})"
         if q.initials:
-            initials = '{initials_tokens} : "' + q.initials + '"'
-            text = f"({text}) OR ({initials})"
-            in_initials = f"d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {sql(initials)})"
+            text = f'({text}) OR ({{initials_tokens}} : "{q.initials}")'
+            in_initials = f"instr(' ' || d.initials_tokens || ' ', {sql(f' {q.initials} ')}) > 0"
         match = f"search_fts MATCH {sql(text)}"
-        in_title = f"d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {sql('{title_tokens} : ' + tokens)})"
+        # Per matching row, from the stored tokens: cheaper than a second FTS lookup for common tokens.
+        in_title = " AND ".join(f"instr(' ' || d.title_tokens || ' ', {sql(f' {t} ')}) > 0" for t in q.tokens)
         source = "search_fts JOIN search_doc d ON d.id = search_fts.rowid"
     tier = f"CASE WHEN {in_title} THEN 3 " + (f"WHEN {in_initials} THEN 2 " if q.initials else "") + "ELSE 1 END"
     upcoming = (
