@@ -1,4 +1,4 @@
-"""The composition root: builds the Starlette app (GraphQL, iCal feeds, health)."""
+"""The composition root: builds the Starlette app (GraphQL, iCal feeds, health and readiness)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from api import db
 from api.domain import occurrences
 from api.feeds import feed_routes
+from api.health import Unavailable, health, ready
 from api.limits import create_counter, limit_middleware
 from api.live import create_bus
 from api.settings import Settings, get_settings
@@ -25,10 +24,6 @@ from schema.http import GraphQLApp
 
 log = logging.getLogger("wenming")
 HORIZON_REFRESH_SECONDS = 24 * 3600
-
-
-async def health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
 
 
 async def _keep_horizon_rolling() -> None:
@@ -75,7 +70,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 yield
                 return
             await db.migrate(settings.database_url)
-            async with db.connected(settings.database_url):
+            async with db.connected(settings.database_url, timeouts=settings.db_timeouts):
                 task = asyncio.create_task(_keep_horizon_rolling())
                 try:
                     yield
@@ -89,11 +84,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/health", health),
+        Route("/ready", ready),
         *feed_routes(settings),
         Route("/", landing),
         static_assets(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[*limit_middleware(settings, counter), *_cors(settings)])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[*limit_middleware(settings, counter), *_cors(settings), Middleware(Unavailable)])
     app.state.bus = bus
     app.state.graphiql = settings.graphiql
     return app

@@ -86,6 +86,20 @@ class Settings(BaseSettings):
         2000, ge=10, description="Connections and requests a server process handles at once; more answer 503"
     )
 
+    # How long PostgreSQL may take before a request gives up on it and answers 503
+    # (docs/operations.md): a frozen or overloaded database must not hold requests for as long
+    # as it lasts. SQLite waits for another process's write lock up to its busy timeout (5 s).
+    db_connect_timeout_seconds: float = Field(
+        5, gt=0, description="Time to open a new PostgreSQL connection before the request answers 503"
+    )
+    db_pool_timeout_seconds: float = Field(
+        10, gt=0, description="Time a request waits for a free pooled PostgreSQL connection before it answers 503"
+    )
+    db_statement_timeout_seconds: float = Field(
+        10, gt=0, description="Time one SQL statement may run (PostgreSQL statement_timeout, and as long for an "
+        "answer from a server that does not respond) before the request answers 503"
+    )
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:
@@ -100,6 +114,13 @@ class Settings(BaseSettings):
             if origin != "*" and not ORIGIN.match(origin):
                 raise ValueError(f"{origin!r} is not an origin: write scheme://host[:port] with no path or trailing slash")
         return value
+
+    @property
+    def db_timeouts(self):
+        from api.db import Timeouts  # api.db imports Tortoise; settings stay light
+
+        return Timeouts(self.db_connect_timeout_seconds, self.db_pool_timeout_seconds,
+                        self.db_statement_timeout_seconds)
 
     @property
     def links_base(self) -> str:

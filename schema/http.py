@@ -16,6 +16,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.domain import availability
 from api.settings import Settings
 from schema.core import request_json
 from schema.core.context import Context, build_context
@@ -50,6 +51,23 @@ def error_response(request: Request, status: int, message: str, code: str, *,
     body = {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
     return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
                     media_type=response_media_type(request), headers=headers)
+
+
+def unavailable_response(request: Request) -> Response:
+    """503 + Retry-After with the code SERVICE_UNAVAILABLE: nothing ran (api/domain/availability.py)."""
+    return error_response(request, 503, availability.MESSAGE, availability.CODE,
+                          headers=availability.retry_headers(), retryAfterSeconds=availability.RETRY_AFTER_SECONDS)
+
+
+def _mark_unavailable(request: Request, response: Response) -> None:
+    """A field failed because the database is away: 503 + Retry-After, the body as executed.
+    Unless a write of this request committed first: then 200, so the client does not take
+    a done write for a failed one (the error still says what could not be read)."""
+    if not getattr(request.state, "graphql_unavailable", False) or response.status_code != 200:
+        return
+    response.headers.update(availability.retry_headers())
+    if not getattr(request.state, "writes_committed", 0):
+        response.status_code = 503
 
 
 class Deadline:
@@ -125,6 +143,9 @@ class GraphQLApp(GraphQL):
         request.state.graphql_executed = executed
         # A persisted document's answer is cached only when it has no errors.
         request.state.graphql_errors = bool(result.errors)
+        # The database was unavailable for some field (schema/core/errors.py coded it): run() answers 503.
+        request.state.graphql_unavailable = any(
+            (e.extensions or {}).get("code") == availability.CODE for e in result.errors or ())
         response = await super().process_result(request, result)
         if not executed:
             response.pop("data", None)  # GraphQL over HTTP: no data entry when execution never began
@@ -143,8 +164,8 @@ class GraphQLApp(GraphQL):
                 request.state.graphql_deadline = Deadline(timeout, self.settings.query_timeout_seconds)
                 response = await super().run(request, **kwargs)
         except TimeoutError:
-            if not timeout.expired():
-                raise
+            if not timeout.expired():  # not the query's deadline: the database's (api/db timeouts)
+                return unavailable_response(request)
             seconds = self.settings.query_timeout_seconds
             body = {"data": None, "errors": [{
                 "message": f"The query ran longer than {seconds:g} s and was stopped; ask for less (smaller pages, "
@@ -163,6 +184,12 @@ class GraphQLApp(GraphQL):
                 extensions = {"field": exc.where} if exc.where else {}
                 return error_response(request, exc.status_code, exc.reason, exc.code, **extensions)
             return error_response(request, exc.status_code, exc.reason, BAD_REQUEST)
+        except Exception as exc:  # e.g. reading the caller's token, before any field ran
+            if not availability.is_unavailable(exc):
+                raise
+            return unavailable_response(request)
+        if isinstance(request, Request) and isinstance(response, Response):
+            _mark_unavailable(request, response)
         if isinstance(request, Request) and isinstance(response, Response) and wants_graphql_response_json(request):
             if response.media_type == "application/json" or response.headers.get("content-type", "").startswith("application/json"):
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"

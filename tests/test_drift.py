@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from api.domain import board, recurrence, stats
+from api.domain import availability, board, recurrence, stats
 from api.domain.occurrences import MAX_WINDOW_DAYS
 from api.feeds import CACHE_CONTROL as FEED_CACHE_CONTROL
 from api.feeds import params
@@ -64,7 +64,11 @@ CLAIMS = [
           ("rate_limit_per_minute", Settings.model_fields["rate_limit_per_minute"].default, ""),
           ("feed_rate_limit_per_minute", Settings.model_fields["feed_rate_limit_per_minute"].default, ""),
           ("max_connections", Settings.model_fields["max_connections"].default, ""),
+          ("db_connect_timeout_seconds", int(Settings.model_fields["db_connect_timeout_seconds"].default), " s"),
+          ("db_pool_timeout_seconds", int(Settings.model_fields["db_pool_timeout_seconds"].default), " s"),
+          ("db_statement_timeout_seconds", int(Settings.model_fields["db_statement_timeout_seconds"].default), " s"),
       ]],
+    ("retry after an outage", (availability.RETRY_AFTER_SECONDS,), rf"`Retry-After: {NUMBER}`"),
     ("websocket caps", (Settings.model_fields["max_websockets_per_client"].default,
                         Settings.model_fields["max_websockets"].default),
      rf"\| {NUMBER} / {NUMBER} \| `WENMING_MAX_WEBSOCKETS_PER_CLIENT`"),

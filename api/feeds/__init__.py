@@ -15,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from api.domain import compression
+from api.domain import availability, compression
 from api.domain.errors import DomainError
 from api.feeds import params as feed_params
 from api.feeds.errors import FeedError, bad_parameter, not_found
+from api.feeds.fallback import LastGood
 from api.feeds.scopes import ScopeKind, resolve
 from api.feeds.service import FeedService
 from api.settings import Settings
@@ -105,13 +106,34 @@ def _endpoint(service: FeedService, kind: ScopeKind):
     return feed
 
 
+def _served_from_cache_when_down(endpoint, last_good: LastGood):
+    """The feed as before; while the database is unavailable, this URL's last answer
+    (api/feeds/fallback.py), or the exception (api/health.py answers 503)."""
+
+    async def feed(request: Request) -> Response:
+        try:
+            response = await endpoint(request)
+        except Exception as exc:
+            if availability.is_unavailable(exc) and (stale := last_good.answer(request)) is not None:
+                return stale
+            raise
+        last_good.remember(request, response)
+        return response
+
+    feed.__name__ = endpoint.__name__
+    return feed
+
+
 def feed_routes(settings: Settings) -> list[BaseRoute]:
     service = FeedService(settings)
+    last_good = LastGood()
     routes: list[BaseRoute] = [
-        Route(f"/feeds/{kind.value}/{{ident}}.ics", _endpoint(service, kind), methods=["GET", "HEAD"])
+        Route(f"/feeds/{kind.value}/{{ident}}.ics",
+              _served_from_cache_when_down(_endpoint(service, kind), last_good), methods=["GET", "HEAD"])
         for kind in ScopeKind
     ]
     for route in routes:
+        route.last_good = last_good  # type: ignore[attr-defined]
         route.feed_service = service  # type: ignore[attr-defined]  # tests and the benchmark look at its cache
     # Last: any other URL under /feeds/ (no .ics, an unknown scope) gets the same JSON 404.
     routes.append(Route("/feeds/{rest:path}", _no_such_feed, methods=["GET", "HEAD"]))

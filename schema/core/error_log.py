@@ -14,7 +14,8 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from schema.core.errors import CodedErrorsSchema
+from api.domain import availability
+from schema.core.errors import CodedErrorsSchema, root_cause
 from schema.core.protection import should_mask
 
 log = logging.getLogger("wenming.graphql")
@@ -34,4 +35,9 @@ class LoggingSchema(CodedErrorsSchema):
                 continue
             code = (error.extensions or {}).get("code") or getattr(error.original_error, "code", None) or "-"
             path = ".".join(str(p) for p in error.path or ()) or "-"
+            cause = root_cause(error)
+            if code == availability.CODE or availability.is_unavailable(cause):  # an outage, not a bug
+                log.warning("database unavailable at %s: %s: %s", shorten(path, 80), type(cause).__name__,
+                            shorten(cause))
+                continue
             log.info("client error %s at %s: %s", shorten(code, 40), shorten(path, 80), shorten(error.message))

@@ -7,6 +7,8 @@ One place decides the code (every result passes it, after MaskErrors has hidden 
   argument it came in, also when it came through a variable (then ``variable`` names that too);
 - a document that does not parse: GRAPHQL_PARSE_FAILED; one that does not validate against the
   schema: GRAPHQL_VALIDATION_FAILED; variables that do not fit their types: BAD_USER_INPUT;
+- the database unavailable (api/domain/availability.py: down, restarting, frozen past the
+  timeouts): SERVICE_UNAVAILABLE, and the HTTP view answers 503 with Retry-After;
 - a fault (masked as "Internal error"): INTERNAL_SERVER_ERROR. A code set where the error was
   raised (UNAUTHENTICATED, the limits' codes) is kept.
 
@@ -24,6 +26,7 @@ from graphql import ArgumentNode, DocumentNode, GraphQLError, Node, VariableDefi
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types.execution import PreExecutionError
 
+from api.domain import availability
 from api.domain.errors import DomainError
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -82,7 +85,8 @@ def _code(error: GraphQLError, cause: BaseException, document: DocumentNode | No
     if isinstance(cause, RecursionError) and error.path is None:
         return BAD_USER_INPUT  # variables nested too deeply for graphql-core to coerce
     if not isinstance(cause, GraphQLError):
-        return INTERNAL  # any other exception is a fault, whatever the phase
+        # any other exception is a fault, whatever the phase, unless the database is away
+        return availability.CODE if availability.is_unavailable(cause) else INTERNAL
     if document is None:
         return PARSE_FAILED
     if not executed:
@@ -100,6 +104,9 @@ def shape(error: GraphQLError, document: DocumentNode | None, executed: bool) ->
     code = extensions["code"]
     if code == INTERNAL:
         error.message = MASKED  # MaskErrors has done it already, unless the fault escaped the operation
+    elif code == availability.CODE:
+        error.message = availability.MESSAGE
+        extensions["retryAfterSeconds"] = availability.RETRY_AFTER_SECONDS
     elif code not in (PARSE_FAILED, VALIDATION_FAILED) and "argument" not in extensions:
         if isinstance(cause, DomainError) and cause.field:
             extensions["argument"] = cause.field

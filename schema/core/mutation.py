@@ -71,5 +71,10 @@ async def perform(
             result = await work(write)
     except DomainError as error:
         return None, [UserError.from_domain(error)]
+    # Committed: if the database goes away while the rest of the answer is read, the HTTP
+    # view must not report this write as failed (schema/http.py answers 200, not 503).
+    state = getattr(info.context.request, "state", None)
+    if state is not None:
+        state.writes_committed = getattr(state, "writes_committed", 0) + 1
     await info.context.announce(write.occurrence_changes)
     return result, []

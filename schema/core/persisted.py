@@ -26,6 +26,9 @@ the server answers from a cache, with an ETag and a real 304.
   a write forced a recomputation that gave the same answer (the kiosk gets a 304).
 - Anonymous requests only: with an Authorization header the document runs fresh and the
   answer is ``private, no-store`` (what a token may see is never put in the shared cache).
+- While the database is unavailable, an answer in the cache is served as it is, marked
+  ``X-Wenming-Stale: database-unavailable`` and ``Cache-Control: no-cache``; without one the
+  request answers 503 (schema/http.py).
 - Arbitrary documents are still served over POST (and GET ?query=), uncached as before.
 """
 
@@ -48,8 +51,7 @@ from starlette.requests import Request
 from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from api.domain import compression
-from api.domain import clock
+from api.domain import availability, clock, compression
 from api.domain.freshness import ChangeTracker, Dependencies
 from schema.core import request_json
 
@@ -62,6 +64,8 @@ CACHE_BYTES = 32 * 1024 * 1024
 WATERMARK_TTL_SECONDS = 1.0
 CHANGES_AT = "answer_changes_at"  # the request.state attribute resolvers lower
 DEPENDS = "answer_depends_on"  # the request.state attribute resolvers widen
+# Set on an answer served from cache because the database is unavailable (docs/operations.md).
+STALE_HEADER = "X-Wenming-Stale"
 
 def answer_changes_at(info: Any, when: datetime) -> None:
     """Called by a resolver whose answer changes with time alone: ``when`` it next does.
@@ -197,20 +201,34 @@ class PersistedDocuments:
             response.headers["Cache-Control"] = "private, no-store"
             return response
         key = (doc_id, variables)
-        await self._sync()
         now, tracker = clock.now(), self.tracker
         answer = self.cache.get(key)
-        if (answer is None or not tracker.unchanged(answer.deps, answer.checked)
-                or (answer.changes_at is not None and now >= answer.changes_at)):
-            result = await self._compute(request, execute, key, tracker.generation)
-            if isinstance(result, Response):  # errors: answered as they are, never cached
-                result.headers["Cache-Control"] = "no-store"
-                return result
-            answer = result
-        else:
-            answer.checked = tracker.generation
+        stale = False
+        try:
+            await self._sync()
+            if (answer is None or not tracker.unchanged(answer.deps, answer.checked)
+                    or (answer.changes_at is not None and now >= answer.changes_at)):
+                result = await self._compute(request, execute, key, tracker.generation)
+                if isinstance(result, Response):  # errors: answered as they are, never cached
+                    if result.status_code != 503 or answer is None:
+                        result.headers["Cache-Control"] = "no-store"
+                        return result
+                    stale = True  # the database is away: the last answer is better than none
+                else:
+                    answer = result
+            else:
+                answer.checked = tracker.generation
+        except Exception as exc:
+            if answer is None or not availability.is_unavailable(exc):
+                raise
+            stale = True
         gzipped = answer.gzipped is not None and compression.accepts_gzip(request.headers.get("accept-encoding"))
         headers = self._headers(answer, now)
+        if stale:
+            # Served from cache while the database is unavailable: it may be behind. The screen
+            # keeps showing something; it must ask again (no-cache) rather than keep this.
+            headers["Cache-Control"] = "no-cache"
+            headers[STALE_HEADER] = "database-unavailable"
         if gzipped:
             headers["ETag"] = compression.gzip_etag(answer.etag)
         if compression.etag_matches(request.headers.get("if-none-match"), answer.etag):

@@ -24,6 +24,7 @@ from strawberry.extensions import (
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types.graphql import OperationType
 
+from api.domain import availability
 from api.domain.errors import DomainError
 from schema.core import query_cost
 from schema.core.document_shape import shape_rule
@@ -37,11 +38,12 @@ USER_FACING = (DomainError, GlobalIDValueError)
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Hide internals; keep validation, syntax and domain errors readable."""
+    """Hide internals; keep validation, syntax and domain errors readable. An unavailable
+    database is not masked here: schema/core/errors.py gives it its own code and message."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    return not isinstance(original, USER_FACING)
+    return not isinstance(original, USER_FACING) and not availability.is_unavailable(original)
 
 
 # The rule class is made once here; passing it through AddValidationRules keeps the

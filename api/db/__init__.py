@@ -1,0 +1,102 @@
+"""Database configuration, migrations and connection lifetime (Tortoise ORM).
+
+Tortoise's own clients, with two changes each (api/db/postgres.py, api/db/sqlite.py):
+PostgreSQL has connect, pool-acquire and statement timeouts and never reports a committed
+transaction as failed because its connection could not go back to the pool; SQLite starts
+write transactions with BEGIN IMMEDIATE so its busy timeout applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+MODEL_MODULES = [
+    "api.models.sites",
+    "api.models.platforms",
+    "api.models.people",
+    "api.models.teams",
+    "api.models.events",
+    "api.models.accounts",
+    "api.models.audit",
+    "api.models.orders",
+    "api.models.search",
+    "api.models.volunteering",
+]
+APP_LABEL = "wenming"
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long PostgreSQL may take (settings WENMING_DB_*_TIMEOUT_SECONDS; docs/operations.md).
+    ``statement`` None: no limit (migrations, which may build an index on a big table)."""
+
+    connect: float = 5.0
+    pool: float = 10.0
+    statement: float | None = 10.0
+
+
+def _connection(database_url: str, timeouts: Timeouts) -> dict:
+    url = database_url
+    if url.startswith("sqlite://") and "busy_timeout" not in url:
+        # WAL is Tortoise's default; several writers (serve + a CLI import) need a busy timeout.
+        url += ("&" if "?" in url else "?") + "busy_timeout=5000"
+    config = expand_db_url(url)
+    if config["engine"] == "tortoise.backends.sqlite":
+        config["engine"] = "api.db.sqlite"
+    elif config["engine"] == "tortoise.backends.asyncpg":
+        config["engine"] = "api.db.postgres"
+        credentials = config["credentials"]
+        credentials.setdefault("timeout", timeouts.connect)  # asyncpg: establishing a connection
+        credentials["acquire_timeout"] = timeouts.pool
+        if timeouts.statement is not None:
+            # Client side: a frozen server (no answer at all) is noticed; server side: a slow
+            # statement is cancelled, so it stops holding locks.
+            credentials.setdefault("command_timeout", timeouts.statement)
+            server = dict(credentials.get("server_settings") or {})
+            server.setdefault("statement_timeout", str(int(timeouts.statement * 1000)))
+            credentials["server_settings"] = server
+    return config
+
+
+def tortoise_config(database_url: str, timeouts: Timeouts | None = None) -> dict:
+    return {
+        "connections": {"default": _connection(database_url, timeouts or Timeouts())},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "api.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": TIMEZONE,
+    }
+
+
+async def migrate(database_url: str, progress: Callable[[str, str, str], object] | None = None) -> None:
+    """Apply every committed migration that has not run yet (idempotent)."""
+    no_limit = Timeouts(statement=None)
+    await tortoise_migrate(config=tortoise_config(database_url, no_limit), progress=progress)
+    await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def connected(database_url: str, *, global_fallback: bool = True,
+                    timeouts: Timeouts | None = None) -> AsyncIterator[None]:
+    """Open the ORM for the duration of the block (the app's lifespan, a CLI command)."""
+    await Tortoise.init(config=tortoise_config(database_url, timeouts), _enable_global_fallback=global_fallback)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+# For Tortoise's own CLI (`tortoise makemigrations`), which developers run when a model changes.
+TORTOISE_ORM = tortoise_config("sqlite://wenming-dev.sqlite3")

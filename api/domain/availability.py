@@ -1,0 +1,69 @@
+"""Is this exception "the database is unavailable"? The one place that says so.
+
+Every face asks here: GraphQL answers such a fault with 503 and extensions.code
+SERVICE_UNAVAILABLE, the feeds and boards serve their last answer from cache (or 503), and
+``/ready`` reports it. Anything not recognised here stays a fault (500, logged with its
+traceback): a bug must not hide behind "try again later".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tortoise.exceptions import DBConnectionError, OperationalError
+
+CODE = "SERVICE_UNAVAILABLE"
+# What clients are told to wait before retrying: a PostgreSQL restart takes a few seconds.
+RETRY_AFTER_SECONDS = 5
+MESSAGE = (
+    f"The database is unavailable for the moment; retry in {RETRY_AFTER_SECONDS} s. Retry a mutation with the "
+    "same Idempotency-Key header: it is then applied once, whether or not this attempt reached the database."
+)
+
+
+
+def retry_headers() -> dict[str, str]:
+    """The HTTP headers of every 503 for an unavailable database."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+
+# SQLite: another process held the write lock past the busy timeout, or the file went away.
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+# asyncpg's InterfaceError for a pool or connection closed under us (not the "another
+# operation is in progress" kind, which is a bug).
+_CLOSED = ("connection is closed", "pool is closing", "connection was closed")
+
+
+def _one(exc: BaseException) -> bool:
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        asyncpg = None
+    if isinstance(exc, DBConnectionError):
+        return True
+    if isinstance(exc, (ConnectionError, TimeoutError)):  # refused, reset; connect/acquire/statement timeouts
+        return True
+    if isinstance(exc, OSError) and exc.errno is not None:  # no route, host down, network unreachable
+        return True
+    if asyncpg is not None:
+        if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                            asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+                            asyncpg.QueryCanceledError, asyncpg.TooManyConnectionsError)):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and any(s in str(exc).lower() for s in _CLOSED):
+            return True
+    if isinstance(exc, (sqlite3.OperationalError, OperationalError)):
+        return any(s in str(exc).lower() for s in _SQLITE_UNAVAILABLE)
+    return False
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it: Tortoise and graphql-core wrap the driver's error)
+    says the database cannot be reached or did not answer in time."""
+    seen = 0
+    while exc is not None and seen < 12:
+        if _one(exc):
+            return True
+        exc = getattr(exc, "original_error", None) or exc.__cause__ or exc.__context__
+        seen += 1
+    return False
