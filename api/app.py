@@ -13,7 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from api import db
-from api.domain import occurrences
+from api.domain import idempotency, occurrences
 from api.feeds import feed_routes
 from api.health import Unavailable, health, ready
 from api.limits import create_counter, limit_middleware
@@ -37,6 +37,17 @@ async def _keep_horizon_rolling() -> None:
         await asyncio.sleep(HORIZON_REFRESH_SECONDS)
 
 
+async def _forget_old_idempotency_keys() -> None:
+    """Daily: keys past their keeping time (api/domain/idempotency.py) are deleted."""
+    while True:
+        try:
+            forgotten = await idempotency.forget_expired()
+            log.info("forgot %d idempotency keys older than %d hours", forgotten, idempotency.KEEP_HOURS)
+        except Exception:  # the database may be away: tomorrow again
+            log.exception("forgetting expired idempotency keys failed")
+        await asyncio.sleep(HORIZON_REFRESH_SECONDS)
+
+
 def _cors(settings: Settings) -> list[Middleware]:
     """Pages on the allowed origins (a kiosk page on a centre's web server) may call the API;
     the same list lets them open GraphQL WebSockets (GraphQLApp)."""
@@ -47,8 +58,9 @@ def _cors(settings: Settings) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["content-type", "accept", "authorization", "if-none-match"],
-            expose_headers=["etag", "last-modified", "date"],  # Date: the kiosk sets its clock by it
+            allow_headers=["content-type", "accept", "authorization", "if-none-match", "idempotency-key"],
+            # Date: the kiosk sets its clock by it; Retry-After and Idempotent-Replayed: docs/operations.md
+            expose_headers=["etag", "last-modified", "date", "idempotent-replayed", "retry-after"],
             max_age=3600,
         )
     ]
@@ -72,10 +84,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             await db.migrate(settings.database_url)
             async with db.connected(settings.database_url, timeouts=settings.db_timeouts):
                 task = asyncio.create_task(_keep_horizon_rolling())
+                keys = asyncio.create_task(_forget_old_idempotency_keys())
                 try:
                     yield
                 finally:
                     task.cancel()
+                    keys.cancel()
         finally:
             await bus.close()
             await counter.close()

@@ -18,7 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.domain import availability
 from api.settings import Settings
-from schema.core import request_json
+from schema.core import idempotency, request_json
 from schema.core.context import Context, build_context
 from schema.core.persisted import PersistedDocuments
 from schema.schema import schema
@@ -97,6 +97,7 @@ class GraphQLApp(GraphQL):
         self.ide_page = ide_page  # GraphiQL's HTML (api/web)
         self.bus: Any = None  # the app's change bus, set by create_app
         self.documents = PersistedDocuments(schema, response_media_type)
+        self.idempotency = idempotency.Idempotency(response_media_type, unavailable_response)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's own page loads its assets from a CDN; the app passes one that does not.
@@ -154,7 +155,15 @@ class GraphQLApp(GraphQL):
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         if isinstance(request, Request) and context is None and PersistedDocuments.wanted(request):
             return await self.documents.respond(request, self._run_graphql)
+        if isinstance(request, Request) and context is None and idempotency.wanted(request):
+            return await self.idempotency.respond(request, self._run_graphql, self._announce)
         return await self._run_graphql(request, context)
+
+    async def _announce(self, occurrence_changes: list) -> None:
+        if self.bus is not None and occurrence_changes:
+            from api.live.occurrences import announce
+
+            await announce(self.bus, occurrence_changes)
 
     async def _run_graphql(self, request: Any, context: Any = None) -> Any:
         kwargs = {} if context is None else {"context": context}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from api.domain import availability, board, recurrence, stats
+from api.domain import availability, board, idempotency, recurrence, stats
 from api.domain.occurrences import MAX_WINDOW_DAYS
 from api.feeds import CACHE_CONTROL as FEED_CACHE_CONTROL
 from api.feeds import params
@@ -69,6 +69,8 @@ CLAIMS = [
           ("db_statement_timeout_seconds", int(Settings.model_fields["db_statement_timeout_seconds"].default), " s"),
       ]],
     ("retry after an outage", (availability.RETRY_AFTER_SECONDS,), rf"`Retry-After: {NUMBER}`"),
+    ("idempotency keys kept", (idempotency.KEEP_HOURS,), rf"kept \*\*{NUMBER} hours\*\*"),
+    ("idempotency key length", (idempotency.MAX_KEY_LENGTH,), rf"longer than {NUMBER} characters or"),
     ("websocket caps", (Settings.model_fields["max_websockets_per_client"].default,
                         Settings.model_fields["max_websockets"].default),
      rf"\| {NUMBER} / {NUMBER} \| `WENMING_MAX_WEBSOCKETS_PER_CLIENT`"),

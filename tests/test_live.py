@@ -270,22 +270,44 @@ async def test_local_bus_gives_each_listener_its_own_copy():
     assert bus.listeners("orders") == 0
 
 
-async def test_the_bus_reconnects_when_redis_comes_back(tmp_path):
-    """A Redis restart: listeners keep their subscription and hear other workers again."""
-    server = shutil.which("redis-server")
-    if not server:
-        pytest.skip("no redis-server binary to restart (apt-get install redis-server)")
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    sock.close()  # the port for our own Redis (free again, for it to bind)
+class OwnRedis:
+    """A redis-server of the test's own, on a free port: it may be stopped and its clients killed."""
 
-    async def start_redis() -> asyncio.subprocess.Process:
+    def __init__(self, tmp_path) -> None:
+        self.server = shutil.which("redis-server")
+        if not self.server:
+            pytest.skip("no redis-server binary to restart (apt-get install redis-server)")
+        sock = free_socket()
+        self.port = sock.getsockname()[1]
+        sock.close()  # the port for our own Redis (free again, for it to bind)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.tmp_path = tmp_path
+
+    async def start(self) -> asyncio.subprocess.Process:
         process = await asyncio.create_subprocess_exec(
-            server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(tmp_path), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            self.server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", str(self.tmp_path), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
-        await until(lambda: _answers(port), "redis-server to listen")
+        await until(lambda: _answers(self.port), "redis-server to listen")
         return process
+
+    async def kill_clients(self, kind: str) -> int:
+        """CLIENT KILL TYPE normal|pubsub: Redis drops those connections, as after an idle
+        `timeout` or a proxy's reset."""
+        from redis.asyncio import Redis
+
+        admin = Redis.from_url(self.url)
+        try:
+            return await admin.execute_command("CLIENT", "KILL", "TYPE", kind, "SKIPME", "yes")
+        finally:
+            await admin.aclose()
+
+
+async def test_the_bus_reconnects_when_redis_comes_back(tmp_path):
+    """A Redis restart: listeners keep their subscription, are told to resync (they may have
+    missed other workers' messages meanwhile), and hear other workers again."""
+    own = OwnRedis(tmp_path)
+    start_redis, port = own.start, own.port
 
     url, prefix = f"redis://127.0.0.1:{port}/0", unique_prefix()
     listener, writer = RedisBus(url, prefix), RedisBus(url, prefix)
@@ -298,6 +320,7 @@ async def test_the_bus_reconnects_when_redis_comes_back(tmp_path):
             await until(lambda: not listener.connected, "the bus to notice Redis is gone")
             redis = await start_redis()
             await until(lambda: listener.connected, "the bus to subscribe again")
+            assert await asyncio.wait_for(anext(messages), 5) == {"resync": True, "reason": "reconnected"}
             await writer.publish("orders", {"order": 8})
             assert await asyncio.wait_for(anext(messages), 5) == {"order": 8}
     finally:
@@ -313,3 +336,52 @@ def _answers(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+async def test_a_publish_on_a_dropped_connection_still_reaches_the_other_workers(tmp_path):
+    """Redis dropped the publisher's idle connection (its `timeout`): the next publish retries
+    on a new connection at once, instead of delivering in its own process only."""
+    own = OwnRedis(tmp_path)
+    redis = await own.start()
+    listener, writer = RedisBus(own.url, unique_prefix()), RedisBus(own.url, "unused")
+    writer.prefix = listener.prefix
+    try:
+        async with listener.subscribe("orders") as messages:
+            for n in range(3):
+                await writer.publish("orders", {"order": n})
+                assert await asyncio.wait_for(anext(messages), 5) == {"order": n}
+                assert await own.kill_clients("normal") >= 1  # the writer's connection, gone
+            assert writer._fanout.listeners("orders") == 0  # nothing was delivered locally instead
+    finally:
+        await listener.close()
+        await writer.close()
+        redis.terminate()
+        await redis.wait()
+
+
+RESYNC_CHANGES = """
+subscription Changes($within: ID!) { occurrenceChanges(within: $within) { resync change occurrenceId } }
+"""
+
+
+async def test_a_screen_is_told_to_resync_when_the_bus_reconnects(db, settings: Settings, tmp_path):
+    n = await build()
+    own = OwnRedis(tmp_path)
+    redis = await own.start()
+    app = create_app(settings.model_copy(update={"redis_url": own.url, "redis_prefix": unique_prefix()}),
+                     manage_db=False)
+    try:
+        async with serving(app) as served, GraphQLSocket.open(served.ws_url) as screen:
+            await screen.subscribe(RESYNC_CHANGES, within=gid("Site", n.centre.id))
+            await listening(app, CHANNEL)
+            assert await own.kill_clients("pubsub") == 1  # the worker's one listening connection
+            message = (await screen.next())["data"]["occurrenceChanges"]
+            assert message == {"resync": True, "change": None, "occurrenceId": None}
+            await until(lambda: app.state.bus.connected, "the bus to subscribe again")
+            await edit_through(app, n.fair, title="科普集市(重连之后)")
+            after = (await screen.next())["data"]["occurrenceChanges"]
+            assert after["resync"] is False and after["change"] == "CHANGED"
+    finally:
+        await app.state.bus.close()
+        redis.terminate()
+        await redis.wait()

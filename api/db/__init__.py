@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "api.models.orders",
     "api.models.search",
     "api.models.volunteering",
+    "api.models.idempotency",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

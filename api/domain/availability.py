@@ -8,6 +8,7 @@ traceback): a bug must not hide behind "try again later".
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from tortoise.exceptions import DBConnectionError, OperationalError
@@ -32,6 +33,10 @@ _SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/
 # asyncpg's InterfaceError for a pool or connection closed under us (not the "another
 # operation is in progress" kind, which is a bug).
 _CLOSED = ("connection is closed", "pool is closing", "connection was closed")
+# asyncpg's protocol stuck in FAILED (1), ERROR_CONSUME (2) or TERMINATING (4): the server sent
+# an error on an idle pooled connection ("terminating connection due to administrator command"
+# as PostgreSQL shuts down) and the next statement on it fails with this.
+_BROKEN_PROTOCOL = re.compile(r"cannot switch to state \d+; another operation \([124]\) is in progress")
 
 
 def _one(exc: BaseException) -> bool:
@@ -51,6 +56,8 @@ def _one(exc: BaseException) -> bool:
                             asyncpg.QueryCanceledError, asyncpg.TooManyConnectionsError)):
             return True
         if isinstance(exc, asyncpg.InterfaceError) and any(s in str(exc).lower() for s in _CLOSED):
+            return True
+        if isinstance(exc, asyncpg.InternalClientError) and _BROKEN_PROTOCOL.search(str(exc)):
             return True
     if isinstance(exc, (sqlite3.OperationalError, OperationalError)):
         return any(s in str(exc).lower() for s in _SQLITE_UNAVAILABLE)

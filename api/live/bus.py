@@ -11,6 +11,10 @@ within the process; ``RedisBus`` goes through Redis pub/sub so every worker's li
 every worker's writes. Messages must be JSON objects: both buses send them as JSON, so a
 message that works on one works on the other. Publishing never blocks on slow listeners and
 never raises because Redis is away (the write that announces has already committed).
+
+A listener may miss messages while Redis is away (other workers' writes) or when it falls
+QUEUE_SIZE behind. It is then sent ``RESYNC`` (``{"resync": true, "reason": ...}``) as soon
+as the bus can tell: subscriptions pass it on, and screens refetch what they show.
 """
 
 from __future__ import annotations
@@ -31,6 +35,13 @@ PUBLISH_BACKOFF = 5.0  # after a failed publish, this long without trying Redis 
 # announcements must not each wait for a connection timeout)
 
 
+RESYNC = {"resync": True}
+
+
+def is_resync(message: dict) -> bool:
+    return message.get("resync") is True
+
+
 def encode(message: dict) -> str:
     if not isinstance(message, dict):
         raise TypeError(f"a bus message is a dict, got {type(message).__name__}")
@@ -45,10 +56,23 @@ class _Fanout:
 
     def deliver(self, channel: str, text: str) -> None:
         for queue in list(self._queues.get(channel, ())):
-            if queue.full():  # drop the oldest rather than stall the publisher
+            if queue.full():  # drop the oldest rather than stall the publisher, and say so last
+                queue.get_nowait()
                 queue.get_nowait()
                 log.warning("a listener on %r is %d messages behind; dropped the oldest", channel, QUEUE_SIZE)
+                queue.put_nowait(RESYNC | {"reason": "behind"})
             queue.put_nowait(json.loads(text))  # each listener gets its own copy
+
+    def resync(self, reason: str) -> int:
+        """Tell every listener of every channel it may have missed messages; how many were told."""
+        told = 0
+        for channel in list(self._queues):
+            for queue in list(self._queues.get(channel, ())):
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(RESYNC | {"reason": reason})
+                told += 1
+        return told
 
     @contextlib.asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[AsyncIterator[dict]]:
@@ -133,7 +157,14 @@ class RedisBus(Bus):
             self._fanout.deliver(channel, text)
             return
         try:
-            await self._redis.publish(self._key(channel), text)
+            try:
+                await self._redis.publish(self._key(channel), text)
+            except (RedisError, OSError) as exc:
+                # Often only this connection is dead (Redis closed it after `timeout` idle
+                # seconds, a proxy dropped it): try once more on a new one before giving up.
+                log.info("Redis publish failed (%s); retrying on a new connection", exc)
+                await self._redis.connection_pool.disconnect(inuse_connections=False)
+                await self._redis.publish(self._key(channel), text)
         except (RedisError, OSError) as exc:
             self._skip_redis_until = loop_time + PUBLISH_BACKOFF
             log.error("Redis %s unreachable (%s): %r delivered in this process only", self.url, exc, channel)
@@ -173,7 +204,10 @@ class RedisBus(Bus):
                     if item["type"] == "psubscribe":
                         self._ready.set()
                         if attempt:
-                            log.info("Redis %s reachable again; live updates shared across workers", self.url)
+                            # Other workers' messages sent meanwhile never reached this one.
+                            told = self._fanout.resync("reconnected")
+                            log.info("Redis %s reachable again; live updates shared across workers; "
+                                     "%d listeners told to resync", self.url, told)
                         attempt = 0
                     elif item["type"] == "pmessage":
                         channel = item["channel"].decode()[strip:]

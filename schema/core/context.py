@@ -32,6 +32,10 @@ class Context:
 
     async def announce(self, occurrence_changes: list) -> None:
         """Tell live subscribers (through the bus) what a committed write changed."""
+        deferred = getattr(getattr(self.request, "state", None), "deferred_announcements", None)
+        if deferred is not None:  # the request's own transaction has not committed yet (core/idempotency.py)
+            deferred.extend(occurrence_changes)
+            return
         if self.bus is not None and occurrence_changes:
             from api.live.occurrences import announce
 

@@ -19,6 +19,7 @@ from api.domain.accounts import authenticate
 from api.domain.permissions import Actor, Unauthenticated
 from api.models.accounts import Role
 from api.models.orders import OrderStatus
+from api.live.bus import is_resync
 from schema.core.context import Info
 from schema.core.loaders import Loaders
 from schema.orders.mutations import CHANNEL
@@ -26,12 +27,16 @@ from schema.orders.queries import site_row
 from schema.orders.types import Order, OrderStatusEnum, order_loaders
 
 
-@strawberry.type(description="One new or changed order, pushed when it is written.")
+@strawberry.type(description="One new or changed order, pushed when it is written; or a resync message.")
 class OrderChangeMessage:
-    order_id: relay.GlobalID = strawberry.field(description="Global ID of the order")
-    status: OrderStatusEnum = strawberry.field(description="Its status now")
+    order_id: relay.GlobalID | None = strawberry.field(description="Global ID of the order; null on a resync message")
+    status: OrderStatusEnum | None = strawberry.field(description="Its status now; null on a resync message")
     previous_status: OrderStatusEnum | None = strawberry.field(description="Its status before; null for a new order")
     order: Order | None = strawberry.field(description="The order as it is now, read when the message is sent")
+    resync: bool = strawberry.field(default=False, description=(
+        "True on a resync message (重新同步): orders may have changed unseen (the server's connection to the other "
+        "workers was re-established, or this desk fell far behind). Refetch the desk's list; the other fields "
+        "are null. False on every other message"))
 
 
 async def connection_actor(info: Info) -> Actor:
@@ -73,6 +78,9 @@ class OrderSubscription:
             raise GraphQLError("live updates are not enabled on this server", extensions={"code": "NO_LIVE"})
         async with bus.subscribe(CHANNEL) as messages:
             async for message in messages:
+                if is_resync(message):
+                    yield OrderChangeMessage(order_id=None, status=None, previous_status=None, order=None, resync=True)
+                    continue
                 if not str(message.get("site_path", "")).startswith(site.path):
                     continue
                 info.context.loaders = Loaders()  # fresh reads for every message

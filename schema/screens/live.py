@@ -10,6 +10,7 @@ from strawberry import relay
 
 from api.domain.errors import DomainError, NotFound
 from api.domain.occurrences import OccurrenceChangeKind
+from api.live.bus import is_resync
 from api.live.occurrences import CHANNEL
 from schema.calendar.types import Occurrence, occurrence_key
 from schema.core.context import Info, node_pk
@@ -24,13 +25,23 @@ OccurrenceChangeKindEnum = graphql_enum(OccurrenceChangeKind, "What happened to 
 })
 
 
-@strawberry.type(description="One change to one occurrence, pushed as it is written.")
+RESYNC_DESCRIPTION = (
+    "True on a resync message (重新同步): changes may have been missed (the server's connection to the other "
+    "workers was re-established, or this subscriber fell far behind). Refetch what you show; the other fields "
+    "are null. False on every other message"
+)
+
+
+@strawberry.type(description="One change to one occurrence, pushed as it is written; or a resync message.")
 class OccurrenceChangeMessage:
-    change: OccurrenceChangeKindEnum = strawberry.field(description="What happened")
-    occurrence_id: relay.GlobalID = strawberry.field(description="Global ID of the occurrence that changed")
+    change: OccurrenceChangeKindEnum | None = strawberry.field(description="What happened; null on a resync message")
+    occurrence_id: relay.GlobalID | None = strawberry.field(
+        description="Global ID of the occurrence that changed; null on a resync message"
+    )
     occurrence: Occurrence | None = strawberry.field(
         description="The occurrence as it is now, read when the message is sent; null once it is no longer public"
     )
+    resync: bool = strawberry.field(default=False, description=RESYNC_DESCRIPTION)
 
 
 def _matches(message: dict, within_path: str, kinds: set[str]) -> bool:
@@ -69,6 +80,9 @@ class Subscription:
         wanted = {k.value for k in kinds or ()}
         async with bus.subscribe(CHANNEL) as messages:
             async for message in messages:
+                if is_resync(message):
+                    yield OccurrenceChangeMessage(change=None, occurrence_id=None, occurrence=None, resync=True)
+                    continue
                 if not _matches(message, site.path, wanted):
                     continue
                 # get_context runs once per WebSocket: fresh loaders per message, or the
