@@ -13,6 +13,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from api import db
+from api.content.atom import report_feed_routes
+from api.content.routes import image_routes
 from api.domain import idempotency, occurrences
 from api.feeds import feed_routes
 from api.health import Unavailable, health, ready
@@ -99,7 +101,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         WebSocketRoute("/graphql", graphql),
         Route("/health", health),
         Route("/ready", ready),
+        *report_feed_routes(settings),  # before the feeds' catch-all 404 for /feeds/...
         *feed_routes(settings),
+        *image_routes(settings),
         Route("/", landing),
         static_assets(),
     ]

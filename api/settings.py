@@ -99,6 +99,23 @@ class Settings(BaseSettings):
         10, gt=0, description="Time one SQL statement may run (PostgreSQL statement_timeout, and as long for an "
         "answer from a server that does not respond) before the request answers 503"
     )
+    # Images of reports (docs/reports.md, "Images"): where the files live, and what an upload may be.
+    storage_dir: str = Field("wenming-media", description="Folder for image files when no S3 bucket is set")
+    storage_s3_bucket: str | None = Field(
+        None, description="An S3-compatible bucket for image files (MinIO, Aliyun OSS, COS, S3) instead of the folder")
+    storage_s3_endpoint: str | None = Field(
+        None, description="The S3-compatible server, e.g. https://oss-cn-hangzhou.aliyuncs.com or http://minio:9000")
+    storage_s3_region: str = Field("us-east-1", description="The bucket's region (MinIO accepts any)")
+    storage_s3_access_key_id: str | None = Field(None, description="Access key id for the bucket")
+    storage_s3_secret_access_key: str | None = Field(None, description="Secret access key for the bucket")
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest image file accepted by an upload (multipart/form-data); "
+        "bigger ones answer FILE_TOO_LARGE")
+    upload_timeout_seconds: float = Field(
+        120, gt=0, description="Time an image upload's body may take to arrive (a phone on a slow network)")
+    max_image_pixels: int = Field(
+        50_000_000, ge=10_000, description="Most pixels an uploaded image may have (width x height): a decompression "
+        "bomb is refused from its header, TOO_MANY_PIXELS")
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -92,6 +92,9 @@ class GraphQLApp(GraphQL):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
+            # uploadImage takes a file (GraphQL multipart request spec). Tokens travel in the
+            # Authorization header, never in cookies, so a cross-site form cannot forge one.
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.ide_page = ide_page  # GraphiQL's HTML (api/web)
@@ -123,8 +126,11 @@ class GraphQLApp(GraphQL):
         """strawberry's parsing, with every refusal a JSON error that has a code."""
         if request.method == "POST":
             content_type, _ = parse_content_type(request.content_type or "")
+            if content_type == "multipart/form-data":  # a file upload: operations, map and the files
+                return await self._parse_upload(request)
             if "application/json" not in content_type:
-                raise RequestError(415, "send the request as application/json (or use GET)", BAD_REQUEST)
+                raise RequestError(415, "send the request as application/json (or use GET; multipart/form-data "
+                                   "for uploadImage)", BAD_REQUEST)
             body = await request.get_body()
             if not body.lstrip()[:1] == b"{":
                 raise RequestError(400, "the body must be a JSON object: {\"query\": ..., \"variables\": {...}}",
@@ -135,6 +141,16 @@ class GraphQLApp(GraphQL):
             raise
         except HTTPException as exc:
             raise RequestError(exc.status_code, exc.reason, BAD_REQUEST) from None
+
+    async def _parse_upload(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except RequestError:
+            raise
+        except HTTPException as exc:
+            raise RequestError(exc.status_code, exc.reason, BAD_REQUEST) from None
+        except Exception as exc:  # a malformed multipart body (the parser's own errors)
+            raise RequestError(400, f"the multipart body could not be read ({type(exc).__name__})", BAD_REQUEST) from None
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         # Errors before execution (syntax, validation, variables) have no path; errors of

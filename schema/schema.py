@@ -21,6 +21,10 @@ from schema.network.types import Campaign, Lecturer, Platform, Site, Team, Venue
 from schema.orders import Order, OrderMutation, OrderQuery, OrderSubscription, ServiceItem
 from schema.people.mutations import PeopleMutation
 from schema.people.types import Membership, Person
+from schema.reports.live import ReportSubscription
+from schema.reports.mutations import ReportMutation
+from schema.reports.queries import ReportQuery
+from schema.reports.types import Image, Report
 from schema.screens.board import BoardQuery
 from schema.screens.live import Subscription as LiveSubscription
 from schema.screens.stats import StatsQuery
@@ -32,13 +36,14 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
-class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery, VolunteerQuery):
+class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery, VolunteerQuery,
+            ReportQuery):
     pass
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
 class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation, OrderMutation,
-               VolunteerMutation):
+               VolunteerMutation, ReportMutation):
     pass
 
 
@@ -50,7 +55,7 @@ for _field in Mutation.__strawberry_definition__.fields:
 
 
 @strawberry.type(description="Live updates (graphql-transport-ws over WebSocket on /graphql).")
-class Subscription(LiveSubscription, OrderSubscription):
+class Subscription(LiveSubscription, OrderSubscription, ReportSubscription):
     pass
 
 
@@ -59,7 +64,7 @@ schema = LoggingSchema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence, Person, Membership, Order, ServiceItem,
-           Signup],
+           Signup, Report, Image],
     extensions=EXTENSIONS,
     scalar_overrides=SCALAR_OVERRIDES,
     config=StrawberryConfig(auto_camel_case=True),

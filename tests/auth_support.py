@@ -60,3 +60,15 @@ async def mutate(client: httpx.AsyncClient, token: str | None, query: str, **var
     assert "errors" not in body, body["errors"]
     (payload,) = body["data"].values()
     return payload
+
+
+async def upload(client: httpx.AsyncClient, token: str | None, query: str, input: dict, files: dict[str, bytes]) -> httpx.Response:
+    """A GraphQL multipart request (the upload spec): the input's files travel as form parts."""
+    import json
+
+    variables = {"input": {**input, **{k: None for k in files}}}
+    mapping = {str(i): [f"variables.input.{k}"] for i, k in enumerate(files)}
+    parts = {str(i): (f"{k}.bin", files[k], "application/octet-stream") for i, k in enumerate(files)}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return await client.post("/graphql", data={"operations": json.dumps({"query": query, "variables": variables}),
+                                               "map": json.dumps(mapping)}, files=parts, headers=headers)

@@ -88,9 +88,16 @@ async def db(backend: Backend) -> AsyncIterator[Backend]:
     yield backend
 
 
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> str:
+    """Image files written by the tests' uploads (never the working directory)."""
+    return str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture
-def settings(backend: Backend) -> Settings:
-    return Settings(database_url=backend.url, public_url="https://wenming.example.org", graphiql=False)
+def settings(backend: Backend, media_dir: str) -> Settings:
+    return Settings(database_url=backend.url, public_url="https://wenming.example.org", graphiql=False,
+                    storage_dir=media_dir)
 
 
 @pytest.fixture

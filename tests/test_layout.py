@@ -11,7 +11,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search", "api.volunteering")
+SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search", "api.volunteering",
+                     "api.content")
 
 
 def _module_name(path: Path) -> str:
@@ -120,3 +121,8 @@ def test_schema_uses_the_domain_not_the_feeds_or_the_app():
 def test_feeds_never_import_graphql():
     wrong = _imports_of("api/feeds", "schema")
     assert not wrong, f"api/feeds and schema share the domain, not each other: {sorted(wrong)}"
+
+
+def test_content_rules_know_no_graphql():
+    wrong = _imports_of("api/content", "schema")
+    assert not wrong, f"api/content holds rules and storage, no GraphQL: {sorted(wrong)}"

@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "api.models.search",
     "api.models.volunteering",
     "api.models.idempotency",
+    "api.models.content",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

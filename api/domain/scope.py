@@ -6,6 +6,7 @@ from tortoise.models import Model
 
 from api.domain.permissions import NETWORK, Actor
 from api.models.accounts import Role
+from api.models.content import Report
 from api.models.events import Campaign, Event
 from api.models.people import Person
 from api.models.platforms import Platform
@@ -32,6 +33,8 @@ async def path_of(obj: Model) -> str | None:
             return await _site_path((await Team.get(id=obj.team_id)).home_site_id)
         case Person():
             return await _site_path(obj.home_site_id)
+        case Report():
+            return obj.site_path
         case Platform() | Campaign():
             return NETWORK
     raise TypeError(f"no scope rule for {type(obj).__name__}")

@@ -14,10 +14,16 @@ from api.limits.websockets import WebSocketCap
 from api.settings import Settings
 
 
+# Where an image may be uploaded as multipart/form-data (api/content/routes.py, GraphQL's uploadImage).
+UPLOAD_PATHS = ("/uploads/images", "/graphql")
+
+
 def limit_middleware(settings: Settings, counter: Counter) -> list[Middleware]:
     """Outermost first: a refused client costs one counter increment and nothing else."""
     return [
         Middleware(RateLimit, settings=settings, counter=counter),
         Middleware(WebSocketCap, settings=settings),
-        Middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds,
+                   upload_paths=UPLOAD_PATHS, max_upload_bytes=settings.max_upload_bytes,
+                   upload_timeout=settings.upload_timeout_seconds),
     ]

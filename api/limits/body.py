@@ -16,9 +16,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.limits.refusals import refuse
 
 
+# A form upload (an image) carries the file plus a little form framing.
+FORM_OVERHEAD = 64 * 1024
+
+
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float, upload_paths: tuple[str, ...] = (),
+                 max_upload_bytes: int = 0, upload_timeout: float = 0) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        # multipart/form-data to these paths (image uploads) may be as large as an image file may be.
+        self.upload_paths, self.max_upload_bytes, self.upload_timeout = upload_paths, max_upload_bytes, upload_timeout
+
+    def _limits(self, scope: Scope) -> tuple[int, float]:
+        if scope.get("path") in self.upload_paths and any(
+            name == b"content-type" and value.startswith(b"multipart/form-data") for name, value in scope["headers"]
+        ):
+            return self.max_upload_bytes + FORM_OVERHEAD, max(self.timeout, self.upload_timeout)
+        return self.max_bytes, self.timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and len(scope.get("query_string", b"")) > self.max_bytes:
@@ -29,36 +43,38 @@ class BodyLimit:
         if scope["type"] != "http" or not _has_body(scope):
             await self.app(scope, receive, send)
             return
+        max_bytes, timeout = self._limits(scope)
         length = _content_length(scope)
-        if length is not None and length > self.max_bytes:
-            await self._too_large(send)
+        if length is not None and length > max_bytes:
+            await self._too_large(send, max_bytes)
             return
         chunks: list[bytes] = []
         size = 0
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(timeout):
                 while True:
                     message = await receive()
                     if message["type"] == "http.disconnect":
                         return
                     chunk = message.get("body", b"")
                     size += len(chunk)
-                    if size > self.max_bytes:
-                        await self._too_large(send)
+                    if size > max_bytes:
+                        await self._too_large(send, max_bytes)
                         return
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
-            await refuse(send, 408, f"The request body did not arrive within {self.timeout:g} s",
-                         "BODY_TIMEOUT", close=True, limitSeconds=self.timeout)
+            await refuse(send, 408, f"The request body did not arrive within {timeout:g} s",
+                         "BODY_TIMEOUT", close=True, limitSeconds=timeout)
             return
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
-    async def _too_large(self, send: Send) -> None:
-        await refuse(send, 413, f"The request body is larger than {self.max_bytes} bytes; send less "
-                     "(a query over GET, or a trusted document by id)", "BODY_TOO_LARGE", close=True,
-                     limit=self.max_bytes)
+    async def _too_large(self, send: Send, max_bytes: int) -> None:
+        hint = "an image of at most the upload limit" if max_bytes != self.max_bytes else \
+            "a query over GET, or a trusted document by id"
+        await refuse(send, 413, f"The request body is larger than {max_bytes} bytes; send less ({hint})",
+                     "BODY_TOO_LARGE", close=True, limit=max_bytes)
 
 
 def _has_body(scope: Scope) -> bool:

@@ -14,7 +14,9 @@ from schema.core.context import Info
 from schema.core.enums import EventKindEnum, EventStatusEnum, LectureFormatEnum, OccurrenceStatus
 from schema.core.feeds import FeedLinks, links
 from schema.core.nodes import LoadedNode, lazy_class, row_values
-from schema.network.types import Campaign, Lecturer, Platform, Site, Team, Venue
+from schema.network.types import Campaign, LatestReports, Lecturer, Platform, Site, Team, Venue
+
+ReportRef = Annotated["Report", strawberry.lazy("schema.reports.types")]
 
 SignupPlacesRef = Annotated["SignupPlaces", strawberry.lazy("schema.volunteers.types")]
 
@@ -85,6 +87,10 @@ class Event(_EventLinks, LoadedNode):
     @strawberry.field(description="Last day (inclusive) of an all-day event")
     def end_date(self) -> date | None:
         return _last_day(self.all_day, self._row.ends_at)
+
+    @strawberry.field(description="The newest published reports (活动报道) on this event")
+    async def reports(self, info: Info, first: LatestReports = 5) -> list[ReportRef]:
+        return await lazy_class(ReportRef).latest(info, first, event_id=self.id)
 
     @strawberry.field(description="Lecturers (宣讲员), in billing order")
     async def lecturers(self, info: Info) -> list[Lecturer]:

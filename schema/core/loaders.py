@@ -17,6 +17,7 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from api.domain import clock
+from api.models.content import Image
 from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence
 from api.models.people import Person
 from api.models.platforms import Platform
@@ -96,6 +97,17 @@ async def _occurrences_by_key(keys: Sequence[tuple[int, datetime]]) -> list[Occu
     return [found.get((e, r.timestamp())) for e, r in keys]
 
 
+async def _report_team_ids(report_ids: Sequence[int]) -> list[list[int]]:
+    """The teams each report names (the report_team link table has no model of its own)."""
+    sql = f"SELECT report_id, team_id FROM report_team WHERE report_id IN ({_placeholders(len(report_ids))}) ORDER BY team_id"
+    _, rows = await connections.get("default").execute_query(sql, list(report_ids))
+    groups: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        report_id, team_id = list(row.values()) if hasattr(row, "values") else list(row)
+        groups[report_id].append(team_id)
+    return [groups[i] for i in report_ids]
+
+
 class Loaders:
     """Every loader a request may use; created lazily so unused ones cost nothing."""
 
@@ -133,6 +145,8 @@ class Loaders:
             .order_by("position", "id"),
             "event_id",
         )
+        self.report_team_ids = DataLoader(_report_team_ids)
+        self.image = _by_id(Image)
         self.subtree_counts = DataLoader(_subtree_counts)
         self._upcoming: dict[int, DataLoader] = {}
         self.member_count = DataLoader(self._member_counts)

@@ -11,6 +11,7 @@ from api.domain.errors import DomainError
 from api.domain.permissions import Role
 from api.domain.scope import path_of
 from api.domain.writes import Write, restore, soft_delete
+from api.models.content import Report, ReportStatus
 from api.models.events import Campaign, Event
 from api.models.people import Person
 from api.models.platforms import Platform
@@ -23,7 +24,7 @@ from schema.core.mutation import UserError, perform
 # GraphQL type name -> model. A lecturer is a person with a public profile.
 DELETABLE: dict[str, type[Model]] = {
     "Site": Site, "Venue": Venue, "Platform": Platform, "Team": Team, "Membership": Membership,
-    "Person": Person, "Lecturer": Person, "Campaign": Campaign, "Event": Event,
+    "Person": Person, "Lecturer": Person, "Campaign": Campaign, "Event": Event, "Report": Report,
 }
 
 
@@ -48,11 +49,14 @@ def _model(gid: relay.GlobalID) -> type[Model]:
 
 
 async def _target(write: Write, gid: relay.GlobalID, *, deleted: bool) -> tuple[Model, str | None, str]:
-    """The row a global ID names, its scope path, and how messages name it; EDITOR required."""
+    """The row a global ID names, its scope path, and how messages name it; EDITOR required
+    (ADMIN for a published report)."""
     row = await load(_model(gid), gid, gid.type_name, "id", deleted=deleted)
     path = await path_of(row)
     what = f"{gid.type_name} {getattr(row, 'name', None) or getattr(row, 'title', None) or row.pk}"
-    write.actor.require(Role.EDITOR, path, where=what, field="id")
+    # A published report is the public word of its subtree: taking it away is the reviewer's call.
+    role = Role.ADMIN if isinstance(row, Report) and row.status == ReportStatus.PUBLISHED else Role.EDITOR
+    write.actor.require(role, path, where=what, field="id")
     return row, path, what
 
 
@@ -84,7 +88,7 @@ async def _follow(write: Write, row: Model) -> None:
 
 @strawberry.input(description="What to delete: any editable object, and the version you read.")
 class DeleteInput:
-    id: relay.GlobalID = strawberry.field(description="Global ID of a Site, Venue, Platform, Team, Membership, Person, Campaign or Event")
+    id: relay.GlobalID = strawberry.field(description="Global ID of a Site, Venue, Platform, Team, Membership, Person, Campaign, Event or Report")
     version: int = strawberry.field(description="The version you read")
 
 

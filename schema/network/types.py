@@ -30,6 +30,8 @@ from schema.core.nodes import LoadedNode, lazy_class
 
 OccurrenceRef = Annotated["Occurrence", strawberry.lazy("schema.calendar.types")]
 MembershipRef = Annotated["Membership", strawberry.lazy("schema.people.types")]
+ReportRef = Annotated["Report", strawberry.lazy("schema.reports.types")]
+LatestReports = Annotated[int, strawberry.argument(description="How many, 1-20 (page through the root field reports for more)")]
 FEED = "iCal feed (日历订阅) of {what}: https, webcal:// and Google Calendar links"
 
 
@@ -131,6 +133,10 @@ class Site(LoadedNode):
         Occurrence = lazy_class(OccurrenceRef)  # the calendar sits above the network
         first = max(1, min(first, 20))
         return [Occurrence.from_row(r) for r in await info.context.loaders.upcoming(first).load(self.id)]
+
+    @strawberry.field(description="The newest published reports (活动报道) of this site and its whole subtree")
+    async def reports(self, info: Info, first: LatestReports = 5) -> list[ReportRef]:
+        return await lazy_class(ReportRef).latest(info, first, site_path__startswith=self._row.path)
 
     @strawberry.field(description=FEED.format(what="the lectures and activities at this site (or its whole subtree)"))
     async def feed(
@@ -256,6 +262,10 @@ class Campaign(LoadedNode):
     description: str = strawberry.field(description="Description")
     version: int = strawberry.field(description="Grows by one on every change: send it back with an update")
     _row: strawberry.Private[em.Campaign]
+
+    @strawberry.field(description="The newest published reports (活动报道) of this campaign")
+    async def reports(self, info: Info, first: LatestReports = 5) -> list[ReportRef]:
+        return await lazy_class(ReportRef).latest(info, first, campaign_id=self.id)
 
     @strawberry.field(description=FEED.format(what="the lectures and activities of this campaign"))
     async def feed(self, info: Info, kind: FeedKind = None, platforms: FeedPlatforms = None) -> FeedLinks:

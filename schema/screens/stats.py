@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from strawberry import relay
 
+from api.content import stats as report_stats
 from api.domain import clock
 from api.domain import stats as figures
 from api.domain.errors import NotFound
@@ -133,6 +134,26 @@ class MonthFigures(HeldFigures):
 @strawberry.type(description="Held lectures and activities of one service platform, for a chart.")
 class PlatformFigures(HeldFigures):
     platform: Platform = strawberry.field(description="The platform (平台)")
+
+
+@strawberry.type(description="Reports published in one month.")
+class ReportMonth:
+    month: str = strawberry.field(description='The month, "YYYY-MM" (Asia/Shanghai)')
+    published: int = strawberry.field(description="Reports published that month")
+
+
+@strawberry.type(description="Reports published on the events of one service platform.")
+class ReportPlatform:
+    platform: Platform = strawberry.field(description="The platform (平台)")
+    published: int = strawberry.field(description="Reports published in the period on its lectures and activities")
+
+
+@strawberry.type(description="Reports (活动报道) published in the period (by their publication time).")
+class ReportFigures:
+    published: int = strawberry.field(description="Reports published in the period")
+    on_no_event: int = strawberry.field(description="Of these, reports on no event (so on no platform)")
+    by_month: list[ReportMonth] = strawberry.field(description="Per month of the period, every month listed")
+    by_platform: list[ReportPlatform] = strawberry.field(description="Per platform of the report's event, every platform listed")
 
 
 def _held(rows: list[figures.HeldRow], **extra: Any) -> dict[str, Any]:
@@ -262,6 +283,26 @@ class Stats:
         for r in rows:
             per_platform[r.platform_id].append(r)
         return [PlatformFigures(**_held(per_platform[p.id], platform=Platform.from_row(p))) for p in platforms]
+
+
+    @strawberry.field(description="Reports (活动报道) published in the period: in all, per month, per platform")
+    async def reports(self) -> ReportFigures:
+        rows, platforms = await asyncio.gather(
+            self._once("reports", lambda: report_stats.published_by_month_and_platform(self._scope)),
+            self._once("platforms", lambda: _all(plm.Platform.filter(deleted_at__isnull=True).order_by("sort_order", "id"))),
+        )
+        per_month: dict[str, int] = defaultdict(int)
+        per_platform: dict[int | None, int] = defaultdict(int)
+        for r in rows:
+            per_month[r.month] += r.published
+            per_platform[r.platform_id] += r.published
+        return ReportFigures(
+            published=sum(r.published for r in rows),
+            on_no_event=per_platform[None],
+            by_month=[ReportMonth(month=m, published=per_month[m])
+                      for m in figures.months(self._scope.first_day, self._scope.last_day)],
+            by_platform=[ReportPlatform(platform=Platform.from_row(p), published=per_platform[p.id]) for p in platforms],
+        )
 
 
 async def _all(qs: Any) -> list[Any]:
