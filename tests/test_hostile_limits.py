@@ -75,6 +75,16 @@ def test_a_fragment_chain_is_refused_at_once_and_the_server_keeps_answering(serv
             assert codes(body) == ["QUERY_TOO_LARGE"] and f"selects {2 * 2**levels} fields" in json.dumps(body)
 
 
+async def test_a_document_over_a_shape_limit_is_refused_before_its_fields_are_checked(client, db):
+    """graphql-core's rules walk every fragment with the schema's types (about 10 ms for 60
+    levels); the linear shape measure comes first, so such a document gets its refusal alone."""
+    body = (await client.post("/graphql", json={"query": fragment_chain(60, "platforms { nonsense }")})).json()
+    assert codes(body) == ["QUERY_TOO_LARGE"]
+    # Within the limits, the same mistake is graphql-core's to report.
+    body = (await client.post("/graphql", json={"query": fragment_chain(2, "platforms { nonsense }")})).json()
+    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
 # -- connections -------------------------------------------------------------------------------
 
 def raw_exchange(server, payload: bytes) -> bytes:

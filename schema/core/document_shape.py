@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -83,6 +84,31 @@ def fragment_shape(name: str, fragments: dict[str, FragmentDefinitionNode], memo
     return memo[name]
 
 
+def refusals(document: DocumentNode, *, max_depth: int, max_aliases: int, max_fields: int) -> list[GraphQLError]:
+    """Every operation of the document over a limit, as coded errors; [] when all are within."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    memo: dict[str, Shape] = {}
+    return [error for d in document.definitions if isinstance(d, OperationDefinitionNode)
+            for error in operation_refusals(d, fragments, memo, max_depth, max_aliases, max_fields)]
+
+
+def operation_refusals(node: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode],
+                       memo: dict[str, Shape], max_depth: int, max_aliases: int, max_fields: int) -> list[GraphQLError]:
+    shape = measure(node.selection_set, fragments, memo, set())
+    name = node.name.value if node.name else "anonymous"
+    found = []
+    if shape.depth > max_depth:
+        found.append((f"'{name}' exceeds maximum operation depth of {max_depth} "
+                      f"(it is {shape.depth} levels deep, fragments included)", "QUERY_TOO_DEEP"))
+    if shape.aliases > max_aliases:
+        found.append((f"{shape.aliases} aliases found. Allowed: {max_aliases} "
+                      "(each spread of a fragment counts its aliases again)", "TOO_MANY_ALIASES"))
+    if shape.fields > max_fields:
+        found.append((f"'{name}' selects {shape.fields} fields once its fragments are expanded; "
+                      f"at most {max_fields} are allowed", "QUERY_TOO_LARGE"))
+    return [GraphQLError(message, node, extensions={"code": code}) for message, code in found]
+
+
 def shape_rule(*, max_depth: int, max_aliases: int, max_fields: int) -> type[ASTValidationRule]:
     """A validation rule class with the limits baked in; build it once (the validation cache
     keys on the rule classes, so a class per request would miss it every time)."""
@@ -96,20 +122,8 @@ def shape_rule(*, max_depth: int, max_aliases: int, max_fields: int) -> type[AST
             self.memo: dict[str, Shape] = {}
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> bool:
-            shape = measure(node.selection_set, self.fragments, self.memo, set())
-            name = node.name.value if node.name else "anonymous"
-            if shape.depth > max_depth:
-                self.report(f"'{name}' exceeds maximum operation depth of {max_depth} "
-                            f"(it is {shape.depth} levels deep, fragments included)", "QUERY_TOO_DEEP", node)
-            if shape.aliases > max_aliases:
-                self.report(f"{shape.aliases} aliases found. Allowed: {max_aliases} "
-                            "(each spread of a fragment counts its aliases again)", "TOO_MANY_ALIASES", node)
-            if shape.fields > max_fields:
-                self.report(f"'{name}' selects {shape.fields} fields once its fragments are expanded; "
-                            f"at most {max_fields} are allowed", "QUERY_TOO_LARGE", node)
+            for error in operation_refusals(node, self.fragments, self.memo, max_depth, max_aliases, max_fields):
+                self.report_error(error)
             return False  # nothing below the operation needs this rule
-
-        def report(self, message: str, code: str, node: OperationDefinitionNode) -> None:
-            self.report_error(GraphQLError(message, node, extensions={"code": code}))
 
     return DocumentShapeRule

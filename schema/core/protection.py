@@ -1,8 +1,10 @@
 """Limits and error masking, built once at import: a per-request limiter would make the
 validation cache miss on every request.
 
-What a document may be (depth, aliases, expanded size) is a validation rule
-(schema/core/document_shape.py, linear in the text); what it may cost with its variables
+What a document may be (depth, aliases, expanded size) is measured in time linear in the text
+(schema/core/document_shape.py), before graphql-core's own rules: those walk every fragment
+with the schema's types (a 60-level fragment chain costs them about five times the measure),
+and a document over a limit is refused without them; what it may cost with its variables
 (schema/core/query_cost.py) is checked per request just after validation; how long a query may run
 is a deadline the HTTP view holds (schema/http.py). Every refusal carries extensions.code.
 """
@@ -10,7 +12,7 @@ is a deadline the HTTP view holds (schema/http.py). Every refusal carries extens
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
+from functools import lru_cache, partial
 
 from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import (
@@ -19,15 +21,15 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from api.domain import availability
 from api.domain.errors import DomainError
 from schema.core import query_cost
-from schema.core.document_shape import shape_rule
+from schema.core.document_shape import refusals, shape_rule
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -51,10 +53,28 @@ def should_mask(error: GraphQLError) -> bool:
 VALIDATION_RULES = [shape_rule(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_fields=MAX_FIELDS)]
 
 
+@lru_cache(maxsize=1000)
+def _validated(schema, document, rules) -> list[GraphQLError]:
+    """The document's shape first (linear), then graphql-core's rules; cached by document, as
+    strawberry's ValidationCache caches validation alone."""
+    return refusals(document, max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_fields=MAX_FIELDS) or (
+        validate_document(schema, document, rules))
+
+
+class ShapeFirstValidation(SchemaExtension):
+    """ValidationCache, with a document over a shape limit refused before the full validation."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.pre_execution_errors = _validated(context.schema._schema, context.graphql_document,
+                                                  context.validation_rules)
+        yield
+
+
 class CostLimiter(SchemaExtension):
     """Refuses, before execution, a valid operation that would cost more than MAX_COST or that
-    carries a list over MAX_LIST_ITEMS. Must come after ValidationCache in EXTENSIONS: it reads
-    the validation result that ValidationCache sets, and adds its refusal to it."""
+    carries a list over MAX_LIST_ITEMS. Must come after ShapeFirstValidation in EXTENSIONS: it
+    reads the validation result that ShapeFirstValidation sets, and adds its refusal to it."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -95,7 +115,7 @@ EXTENSIONS = [
     partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
     partial(ParserCache, maxsize=1000),
     partial(AddValidationRules, VALIDATION_RULES),
-    partial(ValidationCache, maxsize=1000),
+    ShapeFirstValidation,
     CostLimiter,
     QueryDeadline,
     partial(MaskErrors, should_mask_error=should_mask, error_message="Internal error; it has been logged."),
