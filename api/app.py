@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from api import db
+from api.china_calendar import holidays
 from api.content.atom import report_feed_routes
 from api.content.routes import image_routes
 from api.domain import idempotency, occurrences
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 return
             await db.migrate(settings.database_url)
             async with db.connected(settings.database_url, timeouts=settings.db_timeouts):
+                if await holidays.ensure_filled():  # a fresh database: the holiday table's default years
+                    log.info("holiday table filled for %d-%d", holidays.DEFAULT_YEARS[0], holidays.DEFAULT_YEARS[-1])
                 task = asyncio.create_task(_keep_horizon_rolling())
                 keys = asyncio.create_task(_forget_old_idempotency_keys())
                 try:

@@ -144,6 +144,18 @@ def demo(scale: int = typer.Option(1, min=1, max=50, help="Grow the demo network
     url = _settings().database_url
     _migrate(url)
     _load_demo(url, scale)
+    _fill_holidays(url)
+
+
+def _fill_holidays(url: str) -> None:
+    from api.china_calendar import holidays
+
+    async def run() -> bool:
+        async with db.connected(url):
+            return await holidays.ensure_filled()
+
+    if asyncio.run(run()):
+        console.print(f"Holiday table filled for {holidays.DEFAULT_YEARS[0]}-{holidays.DEFAULT_YEARS[-1]}")
 
 
 @app.command(epilog=reads())
@@ -341,3 +353,46 @@ def token_list() -> None:
         who = f"account {t.account.username}" if t.account else f"{t.role.value} on {t.site.name}"
         table.add_row(str(t.id), t.name, t.prefix, who, f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "", "yes" if t.revoked_at else "")
     Console().print(table)
+
+
+holidays_app = typer.Typer(help="China's public-holiday table (节假日, 调休).", no_args_is_help=True)
+app.add_typer(holidays_app, name="holidays")
+
+
+@holidays_app.command("sync", epilog=reads("database_url"))
+def holidays_sync(
+    from_year: int = typer.Option(None, "--from", help="First year (default: 2001)"),
+    to_year: int = typer.Option(None, "--to", help="Last year (default: 2050)"),
+) -> None:
+    """Refresh the holiday table from the holidays package (an administrator's corrections stay).
+
+    Run it after upgrading the package, e.g. once the State Council has announced next year's
+    schedule (each November): the year is no longer provisional."""
+    from api.china_calendar import holidays
+
+    first = holidays.DEFAULT_YEARS[0] if from_year is None else from_year
+    last = holidays.DEFAULT_YEARS[-1] if to_year is None else to_year
+    if last < first:
+        raise fail(f"--to ({last}) is before --from ({first})")
+
+    async def work():
+        counts = await holidays.sync(range(first, last + 1))
+        announced = await holidays.announced_years(first, last)
+        return counts, announced
+
+    counts, announced = _run_db(work)
+    provisional = [y for y in counts if y not in announced]
+    console.print(f"Holiday table synced for {first}-{last}: {sum(counts.values())} dates; "
+                  f"announced: {_years(announced) or 'none'}; "
+                  f"provisional: {_years(provisional) or 'none'}", highlight=False, soft_wrap=True)
+
+
+def _years(years: list[int]) -> str:
+    """2027-2050, as runs."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and runs[-1][-1] == y - 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)

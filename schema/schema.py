@@ -10,6 +10,8 @@ from schema.access.queries import AdminQuery
 from schema.calendar.mutations import EventMutation
 from schema.calendar.queries import CalendarQuery
 from schema.calendar.types import Event, Occurrence
+from schema.china_calendar.mutations import ChinaCalendarMutation
+from schema.china_calendar.queries import ChinaCalendarQuery
 from schema.core.error_log import LoggingSchema
 from schema.core.protection import EXTENSIONS
 from schema.core.scalars import SCALAR_OVERRIDES
@@ -36,14 +38,14 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
-class Query(NetworkQuery, CalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery, VolunteerQuery,
-            ReportQuery):
+class Query(NetworkQuery, CalendarQuery, ChinaCalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery,
+            VolunteerQuery, ReportQuery):
     pass
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
-class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, RecordMutation, AccessMutation, OrderMutation,
-               VolunteerMutation, ReportMutation):
+class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, ChinaCalendarMutation, RecordMutation,
+               AccessMutation, OrderMutation, VolunteerMutation, ReportMutation):
     pass
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search", "api.volunteering",
-                     "api.content")
+                     "api.content", "api.china_calendar")
 
 
 def _module_name(path: Path) -> str:

@@ -437,3 +437,24 @@ async def _person_input(w: World) -> dict:
 
 async def _event_id_input(w: World, **fields) -> dict:
     return {"eventId": gid("Event", (await w.event()).id), **fields}
+
+
+# China's calendar (schema/china_calendar/mutations.py): the holiday table is the whole
+# network's, and only an ADMIN on a centre corrects it.
+
+
+async def _corrected_day(w: World) -> dict:
+    from datetime import date
+
+    from api.models.china_calendar import DayKind, DaySource, HolidayDay
+
+    day = date(2031, 1, 1) + timedelta(days=next(w.serial))
+    await HolidayDay.create(day=day, kind=DayKind.HOLIDAY, name="矩阵假日", source=DaySource.ADMIN)
+    return {"date": day.isoformat()}
+
+
+CASES.update({
+    "correctHolidayDay": Case(ADMIN_ONLY, lambda w: _const({"date": "2030-10-08", "kind": "HOLIDAY", "name": w.unique("矩阵假日")})),
+    "revertHolidayDay": Case(ADMIN_ONLY, _corrected_day),
+    "announceHolidayYear": Case(ADMIN_ONLY, lambda w: _const({"year": 2030, "announced": True})),
+})

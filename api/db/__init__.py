@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "api.models.volunteering",
     "api.models.idempotency",
     "api.models.content",
+    "api.models.china_calendar",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

@@ -2,7 +2,8 @@
 
 GET /feeds/sites/{id}.ics (?subtree=1), /feeds/teams/{id}.ics, /feeds/lecturers/{id}.ics,
 /feeds/platforms/{code}.ics, /feeds/campaigns/{id}.ics and /feeds/events/{id}.ics, with
-kind=, platform=, from=/to= or days_back=/days_ahead=.
+kind=, platform=, from=/to= or days_back=/days_ahead=; /feeds/holidays.ics (China's public
+holidays and make-up working days, api/feeds/holidays.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from api.domain.errors import DomainError
 from api.feeds import params as feed_params
 from api.feeds.errors import FeedError, bad_parameter, not_found
 from api.feeds.fallback import LastGood
+from api.feeds.holidays import HolidayFeed
 from api.feeds.scopes import ScopeKind, resolve
 from api.feeds.service import FeedService
 from api.settings import Settings
@@ -135,6 +137,7 @@ def feed_routes(settings: Settings) -> list[BaseRoute]:
     for route in routes:
         route.last_good = last_good  # type: ignore[attr-defined]
         route.feed_service = service  # type: ignore[attr-defined]  # tests and the benchmark look at its cache
+    routes.append(Route("/feeds/holidays.ics", HolidayFeed(settings).respond, methods=["GET", "HEAD"]))
     # Last: any other URL under /feeds/ (no .ics, an unknown scope) gets the same JSON 404.
     routes.append(Route("/feeds/{rest:path}", _no_such_feed, methods=["GET", "HEAD"]))
     return routes

@@ -47,6 +47,7 @@ INTROSPECTION_PRICE = 200  # the whole schema described: bounded by the schema, 
 # Fields whose resolver runs aggregate statements over a whole subtree, priced as objects.
 FIELD_PRICES = {("Query", "stats"): 400, ("Query", "orderStats"): 200, ("Query", "board"): 100}
 WINDOWED = {("Query", "occurrences")}  # plus one unit per day of their from/to window
+DAY_LISTS = {("Query", "calendarDays")}  # a list with one item per day of its from/to window
 
 
 class Refusal(Exception):
@@ -144,6 +145,8 @@ class Pricer:
             return price + 1 + self.selection(node.selection_set, returns, own_page)
         if isinstance(args.get("ids"), list):
             count = len(args["ids"])
+        elif key in DAY_LISTS:
+            count = _window_days(args.get("from"), args.get("to"))
         elif own_page is not None:
             count = own_page
         else:
