@@ -265,3 +265,105 @@ def test_wenming_holidays_sync_says_what_it_filled(tmp_path):
     assert refused.returncode == 2 and "--to (2026) is before --from (2027)" in refused.stderr
     outside = run(["holidays", "sync", "--from", "1900", "--to", "1901"], tmp_path, WENMING_DATABASE_URL=url)
     assert outside.returncode == 2 and "between 1950 and 2100" in outside.stderr and "Traceback" not in outside.stderr
+
+
+# The festival calendar: campaign templates (step 2) ------------------------------------------
+
+TEMPLATES = """query($year: Int!) { campaignTemplates(year: $year) {
+  key festival rule day name kind startsOn endsOn description adopted { id name } } }"""
+ADOPT = """mutation($input: AdoptCampaignTemplatesInput!) { adoptCampaignTemplates(input: $input) {
+  campaigns { id name startsOn endsOn kind } created errors { field message code } } }"""
+
+
+async def test_campaign_templates_put_each_festival_on_its_day(db, gql):
+    found = {t["key"]: t for t in (await gql(TEMPLATES, year=2026))["campaignTemplates"]}
+    assert {k: found[k]["day"] for k in found} == {
+        "NEW_YEAR": "2026-01-01", "EVE": "2026-02-16", "SPRING": "2026-02-17", "LANTERN": "2026-03-03",
+        "LEIFENG": "2026-03-05", "QINGMING": "2026-04-05", "DRAGON_BOAT": "2026-06-19", "QIXI": "2026-08-19",
+        "MID_AUTUMN": "2026-09-25", "NATIONAL_DAY": "2026-10-01", "DOUBLE_NINTH": "2026-10-18",
+        "VOLUNTEER_DAY": "2026-12-05",
+    }
+    spring = found["SPRING"]
+    assert spring["festival"] == "春节" and spring["rule"] == "农历正月初一" and spring["kind"] == "FESTIVAL"
+    assert spring["startsOn"] <= spring["day"] <= spring["endsOn"] and spring["adopted"] is None
+    later = {t["key"]: t["day"] for t in (await gql(TEMPLATES, year=2027))["campaignTemplates"]}
+    assert (later["SPRING"], later["EVE"], later["MID_AUTUMN"]) == ("2027-02-06", "2027-02-05", "2027-09-15")
+    (error,) = await gql.errors(TEMPLATES, year=1800)
+    assert error["extensions"]["code"] == "OUT_OF_RANGE"
+
+
+def test_lunar_templates_agree_with_tyme4py_festivals_2020_to_2040():
+    from tyme4py.festival import LunarFestival
+
+    from api.china_calendar.templates import campaign_templates
+
+    names = {"SPRING": "春节", "LANTERN": "元宵节", "QINGMING": "清明节", "DRAGON_BOAT": "端午节", "QIXI": "七夕节",
+             "MID_AUTUMN": "中秋节", "DOUBLE_NINTH": "重阳节", "EVE": "除夕"}
+    for year in range(2020, 2041):
+        ours = {t.key: t.day for t in campaign_templates(year)}
+        theirs = {}
+        for lunar_year in (year - 1, year):
+            for i in range(len(LunarFestival.NAMES)):
+                f = LunarFestival.from_index(lunar_year, i)
+                s = f.get_day().get_solar_day()
+                if s.get_year() == year:
+                    theirs[f.get_name()] = date(year, s.get_month(), s.get_day())
+        assert {k: ours[k] for k in names} == {k: theirs[n] for k, n in names.items()}, year
+
+
+async def test_adopting_templates_makes_campaigns_once_and_is_audited(db, client, gql):
+    net = await build()
+    callers = await make_callers(net)
+    existing = await Campaign.all().count()  # the test network's own
+    refused = await mutate(client, callers.editor, ADOPT, input={"year": 2026, "keys": ["SPRING"]})
+    assert refused["errors"][0]["code"] == "OUT_OF_SCOPE" and refused["campaigns"] is None
+    unknown = await mutate(client, callers.admin, ADOPT, input={"year": 2026, "keys": ["SPRING", "HALLOWEEN"]})
+    assert unknown["errors"][0]["code"] == "NOT_FOUND" and "HALLOWEEN" in unknown["errors"][0]["message"]
+    assert await Campaign.all().count() == existing
+    first = await mutate(client, callers.admin, ADOPT, input={"year": 2026, "keys": ["SPRING", "LEIFENG"]})
+    assert first["errors"] == [] and first["created"] == 2
+    assert [c["name"] for c in first["campaigns"]] == ["2026年“我们的节日·春节”", "2026年“学雷锋志愿服务月”"]
+    again = await mutate(client, callers.admin, ADOPT, input={"year": 2026})
+    assert again["created"] == 10 and len(again["campaigns"]) == 12
+    assert {c["id"] for c in first["campaigns"]} <= {c["id"] for c in again["campaigns"]}
+    assert await Campaign.all().count() == existing + 12
+    assert await AuditEntry.filter(object_type="Campaign", action="CREATE").count() == 12
+    found = {t["key"]: t for t in (await gql(TEMPLATES, year=2026))["campaignTemplates"]}
+    assert found["SPRING"]["adopted"]["id"] == first["campaigns"][0]["id"]
+    # The calendar lists the adopted campaign on its days.
+    day = (await days(gql, date(2026, 3, 5), date(2026, 3, 5)))[date(2026, 3, 5)]
+    assert "2026年“学雷锋志愿服务月”" in [c["name"] for c in day["campaigns"]]
+
+
+def test_the_demo_takes_its_festivals_from_the_templates():
+    from api.china_calendar.templates import campaign_templates
+    from api.demo.campaigns import festivals
+
+    assert festivals(2031) == campaign_templates(2031)
+
+
+async def test_the_template_table_in_calendar_md_is_what_the_rules_give():
+    from api.china_calendar.templates import campaign_templates
+
+    text = (Path(__file__).parent.parent / "docs" / "calendar.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([A-Z_]+) \| (\S+) \| (\S+) \| (\d\d-\d\d) \| (\d\d-\d\d) \|", text, re.M)
+    assert len(rows) == 12
+    by_year = {y: {t.key: t for t in campaign_templates(y)} for y in (2026, 2027)}
+    for key, festival, rule, day_2026, day_2027 in rows:
+        t = by_year[2026][key]
+        assert (t.festival, t.day.strftime("%m-%d"), by_year[2027][key].day.strftime("%m-%d")) == (festival, day_2026, day_2027), key
+        assert rule in t.rule, key
+
+
+async def test_a_kiosk_board_carries_todays_lunar_date_and_festivals(synced, client, gql):
+    from api.china_calendar.lunar import almanac_day
+    from api.domain.clock import local_date
+    from tests.network import gid
+
+    net = await build()
+    data = await gql("""query($site: ID!) { board(site: $site) { today calendarDay {
+      date lunarDate festivals holidayName workday provisional } } }""", site=gid("Site", net.centre.id))
+    today = local_date(now())
+    day = data["board"]["calendarDay"]
+    assert day["date"] == data["board"]["today"] == today.isoformat()
+    assert day["lunarDate"] == almanac_day(today).lunar.text and day["festivals"] == list(almanac_day(today).festivals)

@@ -457,4 +457,5 @@ CASES.update({
     "correctHolidayDay": Case(ADMIN_ONLY, lambda w: _const({"date": "2030-10-08", "kind": "HOLIDAY", "name": w.unique("矩阵假日")})),
     "revertHolidayDay": Case(ADMIN_ONLY, _corrected_day),
     "announceHolidayYear": Case(ADMIN_ONLY, lambda w: _const({"year": 2030, "announced": True})),
+    "adoptCampaignTemplates": Case(NETWORK_WIDE, lambda w: _const({"year": 2030 + next(w.serial), "keys": ["SPRING"]})),
 })

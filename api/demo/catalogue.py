@@ -120,6 +120,7 @@ FESTIVAL_ACTIVITIES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("写春联 送福字 迎新春", "CULTURE", "村民群众"), ("“我们的节日·春节”文艺汇演", "CULTURE", "居民群众"),
         ("新春走访慰问困难群众", "HEALTH", "困难群众"), ("“移风易俗过大年”倡议宣传", "THEORY", "村民群众"),
     ),
+    "EVE": (("除夕团圆饭 暖心慰问空巢老人", "HEALTH", "老年人"), ("“守岁迎新”邻里联欢", "CULTURE", "居民群众")),
     "LANTERN": (("闹元宵 猜灯谜", "CULTURE", "居民群众"), ("元宵踩街民俗巡游", "CULTURE", "居民群众")),
     "LEIFENG": (
         ("学雷锋志愿服务集中行动", "EDUCATION", "居民群众"), ("“学雷锋”便民服务大集", "HEALTH", "居民群众"),
@@ -127,6 +128,7 @@ FESTIVAL_ACTIVITIES: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "QINGMING": (("清明祭英烈 红色故事会", "THEORY", "青少年"), ("文明祭扫 绿色清明宣传", "LAW", "居民群众")),
     "DRAGON_BOAT": (("包粽子 话端午", "CULTURE", "居民群众"), ("端午龙舟竞渡", "FITNESS", "居民群众")),
+    "QIXI": (("“七夕话家风”家庭美德宣讲", "THEORY", "青年"), ("婚事新办 移风易俗倡议", "LAW", "居民群众")),
     "MID_AUTUMN": (
         ("中秋博饼 邻里同乐", "CULTURE", "居民群众"), ("“月圆中秋”诗词诵读会", "EDUCATION", "青少年"),
         ("中秋走访慰问空巢老人", "HEALTH", "老年人"),
@@ -136,6 +138,7 @@ FESTIVAL_ACTIVITIES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("重阳敬老 义诊送温暖", "HEALTH", "老年人"), ("“爱心义剪”敬老服务", "HEALTH", "老年人"),
         ("重阳敬老文艺演出", "CULTURE", "老年人"),
     ),
+    "VOLUNTEER_DAY": (("国际志愿者日 志愿者招募宣传", "EDUCATION", "居民群众"), ("优秀志愿者礼遇分享会", "THEORY", "志愿者")),
 }
 # Multi-day, all-day exhibitions during these festivals: (title, platform, days).
 FESTIVAL_EXHIBITIONS = {

@@ -8,6 +8,7 @@ from datetime import date
 import strawberry
 
 from api.china_calendar import holidays as holiday_rules
+from api.china_calendar import templates as template_rules
 from api.china_calendar.days import calendar_days
 from api.domain import audit
 from api.domain.permissions import NETWORK
@@ -16,7 +17,8 @@ from api.models.accounts import Role
 from api.models.china_calendar import DayKind
 from schema.china_calendar.types import CalendarDay, DayKindEnum, HolidayYear
 from schema.core.context import Info
-from schema.core.mutation import payload, perform
+from schema.core.mutation import UserError, payload, perform
+from schema.network.types import Campaign
 
 CalendarDayPayload = payload("CalendarDayPayload", "day", CalendarDay, "calendar day")
 HolidayYearPayload = payload("HolidayYearPayload", "year", HolidayYear, "holiday year")
@@ -42,6 +44,29 @@ class AnnounceHolidayYearInput:
     year: int = strawberry.field(description="The year, 1950-2100")
     announced: bool = strawberry.field(description="True: the schedule is complete; false: provisional")
     version: int | None = strawberry.field(default=None, description="The version of the year you read")
+
+
+@strawberry.input(description="Adopt a year's campaign templates as campaigns (采用节日活动模板). Campaigns are the "
+                  "whole network's: needs EDITOR on a centre.")
+class AdoptCampaignTemplatesInput:
+    year: int = strawberry.field(description="The year of the templates")
+    keys: list[str] | None = strawberry.field(default=None, description="The templates' keys (SPRING, LEIFENG ...); none: all of them")
+
+
+@strawberry.type(description="The result of adoptCampaignTemplates.")
+class AdoptCampaignTemplatesPayload:
+    campaigns: list[Campaign] | None = strawberry.field(
+        default=None, description="The campaigns of the templates asked for, those adopted before included; null when errors is not empty")
+    created: int = strawberry.field(default=0, description="How many campaigns this call created (0 when all were adopted already)")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success; otherwise why nothing changed")
+
+
+async def _adopt(write: Write, input: AdoptCampaignTemplatesInput) -> tuple[list, int]:
+    write.actor.require(Role.EDITOR, NETWORK, where="campaigns (network-wide)")
+    created, campaigns = await template_rules.adopt(input.year, input.keys)
+    for row in created:
+        await write.audit("CREATE", row, site_path=NETWORK)
+    return campaigns, len(created)
 
 
 async def _day(day: date) -> CalendarDay:
@@ -87,3 +112,12 @@ class ChinaCalendarMutation:
     async def announce_holiday_year(self, info: Info, input: AnnounceHolidayYearInput) -> HolidayYearPayload:  # type: ignore[valid-type]
         year, errors = await perform(info, lambda w: _announce(w, input))
         return HolidayYearPayload(year=year, errors=errors)
+
+    @strawberry.mutation(description="Adopt a year's festival campaign templates as campaigns, in one go (needs EDITOR on "
+                         "a centre). Templates adopted before are not created twice")
+    async def adopt_campaign_templates(self, info: Info, input: AdoptCampaignTemplatesInput) -> AdoptCampaignTemplatesPayload:
+        result, errors = await perform(info, lambda w: _adopt(w, input))
+        if result is None:
+            return AdoptCampaignTemplatesPayload(errors=errors)
+        campaigns, created = result
+        return AdoptCampaignTemplatesPayload(campaigns=[Campaign.from_row(c) for c in campaigns], created=created)

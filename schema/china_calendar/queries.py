@@ -8,9 +8,10 @@ from typing import Annotated
 import strawberry
 
 from api.china_calendar.days import MAX_DAYS, calendar_days
+from api.china_calendar import templates
 from api.china_calendar.holidays import check_year
 from api.models.china_calendar import HolidayYear as YearRow
-from schema.china_calendar.types import CalendarDay, HolidayYear
+from schema.china_calendar.types import CalendarDay, CampaignTemplate, HolidayYear
 
 
 @strawberry.type(description="China's calendar: public holidays, make-up working days, lunar dates, festivals.")
@@ -36,3 +37,15 @@ class ChinaCalendarQuery:
         check_year(start, "from")
         check_year(end, "to")
         return [HolidayYear.of(row) for row in await YearRow.filter(year__gte=start, year__lte=end)]
+
+    @strawberry.field(
+        description="The standard festival and campaign days of a year computed from their rules (春节 元宵 清明 端午 "
+        "七夕 中秋 重阳 除夕, 3月5日 学雷锋日, 12月5日 国际志愿者日 ...), each with the campaign a centre may adopt "
+        "(adoptCampaignTemplates). Public."
+    )
+    async def campaign_templates(
+        self, year: Annotated[int, strawberry.argument(description=f"The year, {templates.FIRST_YEAR}-{templates.LAST_YEAR}")]
+    ) -> list[CampaignTemplate]:
+        found = templates.campaign_templates(year)
+        adopted = await templates.adopted(found)
+        return [CampaignTemplate.of(t, adopted.get(t.key)) for t in found]

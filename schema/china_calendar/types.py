@@ -8,10 +8,12 @@ import strawberry
 
 from api.china_calendar.days import CalendarDay as Day
 from api.china_calendar.lunar import LunarDate as Lunar
+from api.china_calendar.templates import CampaignTemplate as Template
 from api.domain.clock import local
 from api.models.china_calendar import DayKind, DaySource
 from api.models.china_calendar import HolidayYear as YearRow
-from schema.core.enums import graphql_enum
+from api.models.events import Campaign as CampaignRow
+from schema.core.enums import CampaignKindEnum, graphql_enum
 from schema.network.types import Campaign
 
 DayKindEnum = graphql_enum(DayKind, "What an entry of the holiday table makes a date (节假日安排).", {
@@ -91,3 +93,24 @@ class HolidayYear:
         return cls(year=row.year, announced=row.announced, provisional=not row.announced,
                    announced_by=DaySourceEnum(row.announced_by.value), synced_at=row.synced_at and local(row.synced_at),
                    source_version=row.source_version, version=row.version)
+
+
+@strawberry.type(name="CampaignTemplate", description="A festival or campaign day of a year computed from its rule "
+                 "(节日活动模板): a lunar date, a solar term or a fixed date, with the campaign a centre may adopt.")
+class CampaignTemplate:
+    key: str = strawberry.field(description="Stable key for adoptCampaignTemplates: SPRING, LANTERN, LEIFENG, QINGMING ...")
+    festival: str = strawberry.field(description="The festival or day: 春节, 学雷锋日")
+    rule: str = strawberry.field(description="How its date is found: 农历正月初一, 清明节气, 公历3月5日")
+    day: date = strawberry.field(description="The festival's date this year")
+    name: str = strawberry.field(description="The campaign's name: 2026年“我们的节日·春节”")
+    kind: CampaignKindEnum = strawberry.field(description="The campaign's kind (FESTIVAL)")
+    starts_on: date = strawberry.field(description="The campaign's first day (the run-up to the festival)")
+    ends_on: date = strawberry.field(description="The campaign's last day (inclusive)")
+    description: str = strawberry.field(description="The campaign's description")
+    adopted: Campaign | None = strawberry.field(description="The campaign made from it (same name and first day), or null")
+
+    @classmethod
+    def of(cls, template: Template, campaign: CampaignRow | None) -> CampaignTemplate:
+        return cls(key=template.key, festival=template.festival, rule=template.rule, day=template.day, name=template.name,
+                   kind=CampaignKindEnum(template.kind.value), starts_on=template.starts_on, ends_on=template.ends_on,
+                   description=template.description, adopted=Campaign.from_optional(campaign))

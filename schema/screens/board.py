@@ -8,11 +8,13 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api.china_calendar.days import calendar_days
 from api.domain import board as rules
 from api.domain import clock
 from api.domain.freshness import occurrence_dependencies
 from api.domain.errors import NotFound
 from schema.calendar.types import Occurrence
+from schema.china_calendar.types import CalendarDay
 from schema.core.context import Info, node_pk
 from schema.core.persisted import answer_changes_at, answer_depends_on
 from schema.network.types import Site
@@ -59,6 +61,11 @@ class Board:
     )
     rest_of_today: list[Occurrence] = strawberry.field(description="What starts later today, in time order")
     week_ahead: list[BoardDay] = strawberry.field(description="The seven days after today, each listed even when empty")
+
+    @strawberry.field(description="Today in China's calendar (日历): the lunar date (农历), festivals, the holiday or "
+                      "make-up working day, as a kiosk's header shows them (docs/calendar.md)")
+    async def calendar_day(self) -> CalendarDay:
+        return CalendarDay.of((await calendar_days(self.today, self.today))[0])
 
 
 @strawberry.type(description="Boards for kiosks (触屏一体机).")
