@@ -367,3 +367,29 @@ async def test_a_kiosk_board_carries_todays_lunar_date_and_festivals(synced, cli
     day = data["board"]["calendarDay"]
     assert day["date"] == data["board"]["today"] == today.isoformat()
     assert day["lunarDate"] == almanac_day(today).lunar.text and day["festivals"] == list(almanac_day(today).festivals)
+
+
+async def test_the_kiosk_header_shows_the_lunar_date_and_todays_festival(db, settings, tmp_path):
+    """docs/examples/kiosk.html in headless Chromium: 农历 and today's festivals under the date."""
+    from urllib.parse import urlencode
+
+    from api.app import create_app
+    from api.china_calendar.lunar import almanac_day
+    from api.domain.clock import local_date
+    from tests.browser_support import browser, chromium_or_skip
+    from tests.live_support import free_socket, serving
+    from tests.network import gid
+    from tests.test_kiosk import static_site
+
+    chromium_or_skip()
+    net = await build()
+    await table.sync(range(2025, 2028))
+    today = almanac_day(local_date(now()))
+    page_socket = free_socket()
+    page_origin = f"http://127.0.0.1:{page_socket.getsockname()[1]}"
+    api_app = create_app(settings.model_copy(update={"allowed_origins": [page_origin]}), manage_db=False)
+    async with serving(static_site(), page_socket) as pages, serving(api_app) as api:
+        async with browser(tmp_path / "profile") as page:
+            query = urlencode({"api": api.url, "site": gid("Site", net.station2.id), "poll": 600})
+            await page.goto(f"{pages.url}/kiosk.html?{query}", width=1920, height=1080)
+            await page.shows("#day-lines", f"农历{today.lunar.text}", *today.festivals)
