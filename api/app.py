@@ -22,6 +22,7 @@ from api.health import Unavailable, health, ready
 from api.limits import create_counter, limit_middleware
 from api.live import create_bus
 from api.settings import Settings, get_settings
+from api.volunteering.http import export_routes
 from api.web import graphiql_page, landing, static_assets
 from schema.http import GraphQLApp
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *report_feed_routes(settings),  # before the feeds' catch-all 404 for /feeds/...
         *feed_routes(settings),
         *image_routes(settings),
+        *export_routes(),
         Route("/", landing),
         static_assets(),
     ]

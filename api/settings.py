@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         'list: ["https://screens.example.org", "http://192.168.1.20:8080"]; ["*"] allows any',
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE on GET /graphql from a browser")
+    checkin_secret: str | None = Field(
+        None, description="Key that signs the volunteers' check-in codes (HMAC-SHA256); set it when several workers "
+        "serve, or codes shown before a restart should still work (default: a random key per process)",
+    )
 
     # Limits on what one request or one client may cost (docs/graphql.md, "Limits"). The defaults
     # are far above what a portal, a kiosk or a mini-program asks for.

@@ -31,7 +31,16 @@ from schema.screens.board import BoardQuery
 from schema.screens.live import Subscription as LiveSubscription
 from schema.screens.stats import StatsQuery
 from schema.search.queries import SearchQuery
-from schema.volunteers import Signup, VolunteerMutation, VolunteerQuery
+from schema.volunteers import (
+    AttendanceMutation,
+    HoursEntry,
+    HoursQuery,
+    PointsMutation,
+    PointsQuery,
+    Signup,
+    VolunteerMutation,
+    VolunteerQuery,
+)
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -39,13 +48,15 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 # Each area of the API contributes its root fields as a strawberry type; the roots inherit them.
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
 class Query(NetworkQuery, CalendarQuery, ChinaCalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery,
-            VolunteerQuery, ReportQuery):
+            VolunteerQuery, ReportQuery,
+            HoursQuery, PointsQuery):
     pass
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
 class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, ChinaCalendarMutation, RecordMutation,
-               AccessMutation, OrderMutation, VolunteerMutation, ReportMutation):
+               AccessMutation, OrderMutation, VolunteerMutation, ReportMutation,
+               AttendanceMutation, PointsMutation):
     pass
 
 
@@ -66,7 +77,7 @@ schema = LoggingSchema(
     mutation=Mutation,
     subscription=Subscription,
     types=[Site, Venue, Platform, Team, Lecturer, Campaign, Event, Occurrence, Person, Membership, Order, ServiceItem,
-           Signup, Report, Image],
+           Signup, Report, Image, HoursEntry],
     extensions=EXTENSIONS,
     scalar_overrides=SCALAR_OVERRIDES,
     config=StrawberryConfig(auto_camel_case=True),

@@ -148,3 +148,39 @@ async def test_the_kiosk_names_the_day_of_the_next_start_shows_the_week_and_fits
             query = urlencode({"api": api.url, "site": gid("Site", n.other_station.id), "poll": 600})
             await page.goto(f"{pages.url}/kiosk.html?{query}", width=1920, height=1080)
             await page.shows("#next", "明天", "08:30–09:30", "海滨清洁")
+
+
+async def test_the_kiosk_shows_the_volunteers_check_in_code_with_a_token(db, settings: Settings, tmp_path):
+    from api.domain import accounts
+    from api.models.accounts import Role
+
+    chromium_or_skip()
+    n = await build()
+    now = clock.now().replace(second=0, microsecond=0)
+    await create_event(
+        kind=EventKind.ACTIVITY, title="敬老院志愿服务", platform_id=n.culture.id, site_id=n.station.id,
+        starts_at=now - timedelta(minutes=20), ends_at=now + timedelta(minutes=70), status=EventStatus.PUBLISHED,
+    )
+    _, kiosk = await accounts.create_token("洛阳村一体机", site=n.station, role=Role.VIEWER)
+    page_socket = free_socket()
+    page_origin = f"http://127.0.0.1:{page_socket.getsockname()[1]}"
+    api_app = create_app(settings.model_copy(update={"allowed_origins": [page_origin]}), manage_db=False)
+    async with serving(static_site(), page_socket) as pages, serving(api_app) as api:
+        async with browser(tmp_path / "profile") as page:
+            plain = urlencode({"api": api.url, "site": gid("Site", n.station.id), "poll": 600})
+            await page.goto(f"{pages.url}/kiosk.html?{plain}", width=1920, height=1080)
+            await page.shows("#now", "敬老院志愿服务")
+            assert await page.evaluate("document.getElementById('checkin-section')") is None  # no token, no code
+
+            query = urlencode({"api": api.url, "site": gid("Site", n.station.id), "poll": 600, "token": kiosk})
+            await page.goto(f"{pages.url}/kiosk.html?{query}", width=1920, height=1080)
+            await page.shows("#checkin-section", "扫码签到", "敬老院志愿服务", "每分钟更新")
+            # A QR code drawn from the server's SVG, square and large enough to scan across a room.
+            box = await page.evaluate(
+                "(() => { const r = document.querySelector('#checkin-qr svg').getBoundingClientRect();"
+                " return [Math.round(r.width), Math.round(r.height)]; })()")
+            assert box[0] == box[1] and box[0] >= 150, box
+            assert await page.evaluate("document.querySelector('#checkin-qr svg path').getAttribute('d').length") > 100
+            assert await page.evaluate(
+                "document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth")
+            await page.screenshot(tmp_path / "kiosk-checkin-1920x1080.png")

@@ -458,4 +458,128 @@ CASES.update({
     "revertHolidayDay": Case(ADMIN_ONLY, _corrected_day),
     "announceHolidayYear": Case(ADMIN_ONLY, lambda w: _const({"year": 2030, "announced": True})),
     "adoptCampaignTemplates": Case(NETWORK_WIDE, lambda w: _const({"year": 2030 + next(w.serial), "keys": ["SPRING"]})),
+
+
+# Check-in and hours: an occurrence at the station that started an hour ago and is on now.
+
+
+async def _on_now(w: World):
+    from api.domain.clock import now
+
+    start = now().replace(microsecond=0) - timedelta(hours=1)
+    return await create_event(
+        kind=EventKind.ACTIVITY, title=w.unique("签到活动"), platform_id=w.net.culture.id, site_id=w.net.station.id,
+        starts_at=start, ends_at=start + timedelta(hours=3), status=EventStatus.PUBLISHED,
+    )
+
+
+async def _volunteer(w: World):
+    from tortoise.transactions import in_transaction
+
+    from api.domain.writes import Write
+    from api.volunteering import volunteers
+
+    person = await _person(w)
+    admin = await accounts.authenticate(f"Bearer {w.callers.admin}")
+    async with in_transaction():
+        _, token = await volunteers.register(Write(admin), person, show_on_leaderboard=False)
+    return person, token
+
+
+async def _code(event) -> str:
+    from api.domain.clock import now
+    from api.volunteering import checkin
+
+    return checkin.sign(event.id, event.starts_at, int(now().timestamp()) // 60, w_nonce(), checkin.key(None))
+
+
+def w_nonce() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+async def _scan_input(w: World) -> dict:
+    event = await _on_now(w)
+    _, token = await _volunteer(w)
+    return {"code": await _code(event), "volunteerToken": token}
+
+
+async def _checked_in(w: World):
+    from tortoise.transactions import in_transaction
+
+    from api.domain.clock import now
+    from api.domain.writes import Write
+    from api.models.volunteering import CheckMethod, Volunteer
+    from api.volunteering import checkin, signups
+
+    event = await _on_now(w)
+    person, token = await _volunteer(w)
+    admin = await accounts.authenticate(f"Bearer {w.callers.admin}")
+    async with in_transaction():
+        occurrence = await signups.open_occurrence(event.id, event.starts_at)
+        await checkin.check_in(Write(admin), await Volunteer.get(person_id=person.id), occurrence,
+                               at=now() - timedelta(minutes=30), method=CheckMethod.STAFF)
+    return event, person, token
+
+
+async def _scan_out_input(w: World) -> dict:
+    event, _, token = await _checked_in(w)
+    return {"code": await _code(event), "volunteerToken": token}
+
+
+async def _staff_in_input(w: World) -> dict:
+    event = await _on_now(w)
+    person, _ = await _volunteer(w)
+    return {"occurrenceId": occurrence_id(event, event.starts_at), "personId": gid("Person", person.id)}
+
+
+async def _staff_out_input(w: World) -> dict:
+    event, person, _ = await _checked_in(w)
+    return {"occurrenceId": occurrence_id(event, event.starts_at), "personId": gid("Person", person.id)}
+
+
+async def _correct_input(w: World) -> dict:
+    from tortoise.transactions import in_transaction
+
+    from api.domain.clock import now
+    from api.domain.writes import Write
+    from api.models.volunteering import CheckMethod, Volunteer
+    from api.volunteering import checkin, signups
+
+    event, person, _ = await _checked_in(w)
+    admin = await accounts.authenticate(f"Bearer {w.callers.admin}")
+    async with in_transaction():
+        occurrence = await signups.open_occurrence(event.id, event.starts_at)
+        _, entry = await checkin.check_out(Write(admin), await Volunteer.get(person_id=person.id), occurrence,
+                                           at=now(), method=CheckMethod.STAFF)
+    return {"entryId": gid("HoursEntry", entry.id), "minutes": 45, "reason": "矩阵更正"}
+
+
+CASES.update({
+    "checkIn": Case(ANYONE, _scan_input),
+    "checkOut": Case(ANYONE, _scan_out_input),
+    "staffCheckIn": Case(SUBTREE, _staff_in_input),
+    "staffCheckOut": Case(SUBTREE, _staff_out_input),
+    "correctHours": Case(SUBTREE, _correct_input),
+})
+
+
+# Points: rules and rewards at the station (SUBTREE); redeeming needs the volunteer token.
+
+
+async def _redeem_input(w: World) -> dict:
+    from api.models.volunteering import PointsEntry, PointsKind, Reward, Volunteer
+
+    person, token = await _volunteer(w)
+    volunteer = await Volunteer.get(person_id=person.id)
+    await PointsEntry.create(volunteer_id=volunteer.id, points=50, kind=PointsKind.EARNED, site_path=w.net.station.path)
+    reward = await Reward.create(site=w.net.station, site_path=w.net.station.path, name=w.unique("礼遇"), cost=10)
+    return {"rewardId": gid("Reward", reward.id), "volunteerToken": token}
+
+
+CASES.update({
+    "createPointsRule": Case(SUBTREE, lambda w: _const({"siteId": gid("Site", w.net.station.id), "name": w.unique("积分"), "perHour": 10})),
+    "createReward": Case(SUBTREE, lambda w: _const({"siteId": gid("Site", w.net.station.id), "name": w.unique("礼遇"), "cost": 10})),
+    "redeemReward": Case(ANYONE, _redeem_input),
 })

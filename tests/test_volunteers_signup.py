@@ -167,3 +167,38 @@ async def test_private_data_never_in_anonymous_answers(client):
     # Registering volunteers is staff's: anonymous callers are refused outright.
     refused = (await post(client, None, REGISTER, input={"personId": gid("Person", drive.net.lecturer.id)})).json()
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_ids_no_row_can_have_are_refused_not_crashed(client):
+    drive = await drive_setup(capacity=1)
+    huge = gid("Occurrence", f"{2**40}@{int(drive.event.starts_at.timestamp())}")
+    answer = await mutate(client, None, SIGN_UP, input={"occurrenceId": huge, "residentName": "张阿姨",
+                                                        "residentPhone": "13812345678"})
+    assert [e["code"] for e in answer["errors"]] == ["NOT_FOUND"]
+    for type_name in ("Signup", "HoursEntry"):
+        body = (await post(client, drive.callers.admin, "query($id: ID!) { node(id: $id) { id } }",
+                           id=gid(type_name, str(2**40)))).json()
+        assert body["data"]["node"] is None, body
+
+
+async def test_a_sign_up_costs_the_same_statements_however_many_signed_up_before(client):
+    from tests.conftest import count_sql
+
+    drive = await drive_setup(capacity=5, residents=False)
+    people = await make_volunteers(drive, 42)
+
+    async def cost(token: str) -> int:
+        with count_sql() as statements:
+            answer = await mutate(client, None, SIGN_UP, input={"occurrenceId": drive.occurrence_id, "volunteerToken": token})
+        assert answer["errors"] == []
+        return len(statements)
+
+    for _, token in people[:5]:
+        await mutate(client, None, SIGN_UP, input={"occurrenceId": drive.occurrence_id, "volunteerToken": token})
+    sixth = await cost(people[5][1])  # the first to wait (the answer asks for waitingPosition: one count)
+    for _, token in people[6:40]:
+        await mutate(client, None, SIGN_UP, input={"occurrenceId": drive.occurrence_id, "volunteerToken": token})
+    forty_first = await cost(people[40][1])  # 40 before it, 35 of them waiting
+    assert forty_first == sixth, (sixth, forty_first)
+    places_query = (await post(client, None, PLACES, id=drive.occurrence_id)).json()
+    assert places_query["data"]["node"]["signup"]["waiting"] == 36

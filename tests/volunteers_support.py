@@ -70,3 +70,14 @@ REGISTER = """mutation($input: RegisterVolunteerInput!) { registerVolunteer(inpu
   token volunteer { name volunteerNumber showOnLeaderboard } errors { field message code } } }"""
 PLACES = """query($id: ID!) { node(id: $id) { ... on Occurrence { title signup {
   capacity confirmed placesLeft waiting open residentsAllowed } } } }"""
+
+SCAN_FIELDS = "attendance { checkedInAt checkedInBy checkedOutAt checkedOutBy minutes } errors { field message code }"
+CHECK_IN = f"mutation($input: ScanInput!) {{ checkIn(input: $input) {{ {SCAN_FIELDS} }} }}"
+CHECK_OUT = f"mutation($input: ScanInput!) {{ checkOut(input: $input) {{ {SCAN_FIELDS} }} }}"
+STAFF_IN = f"mutation($input: StaffCheckInput!) {{ staffCheckIn(input: $input) {{ {SCAN_FIELDS} }} }}"
+STAFF_OUT = f"mutation($input: StaffCheckInput!) {{ staffCheckOut(input: $input) {{ {SCAN_FIELDS} }} }}"
+CODE = "query($o: ID!) { checkinCode(occurrence: $o) { code validUntil } }"
+CORRECT = """mutation($input: CorrectHoursInput!) { correctHours(input: $input) {
+  entry { id minutes kind reason correctsId } errors { field message code } } }"""
+MY_HOURS = """query($t: String!) { volunteerByToken(token: $t) { hours { totalMinutes totalHours
+  entries { id minutes kind reason recordedBy } } } }"""

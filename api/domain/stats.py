@@ -14,10 +14,11 @@ Definitions (the GraphQL descriptions repeat them):
   or beneficiaries (activities), counted once per held occurrence (a series records them
   per session). Occurrences with nothing recorded add nothing.
 - Service hours (服务时长): the length of a held occurrence; an all-day one counts 8 hours a
-  day. Volunteer service hours (志愿服务时长) = service hours x the members of the organising
-  team (its current memberships): an estimate that counts every member for the whole session,
-  since attendance of volunteers is not recorded per session. The national volunteer system's
-  own records stay the authority.
+  day. Volunteer service hours (志愿服务时长): for an occurrence whose volunteers checked in
+  and out, the hours recorded in the ledger (api/volunteering, corrections included); for any
+  other held occurrence an estimate, service hours x the members of the organising team (its
+  current memberships), every member counted for the whole session. The two parts are also
+  given apart (recorded, estimated). The national volunteer system's records stay the authority.
 """
 
 from __future__ import annotations
@@ -199,7 +200,12 @@ class HeldRow:
     held: int
     reached: int  # audience for lectures, beneficiaries for activities
     hours: float
-    volunteer_hours: float
+    recorded_volunteer_hours: float  # from the ledger, where volunteers checked in and out
+    estimated_volunteer_hours: float  # hours x team members, where nothing was recorded
+
+    @property
+    def volunteer_hours(self) -> float:
+        return self.recorded_volunteer_hours + self.estimated_volunteer_hours
 
 
 def _sql(dialect: str) -> dict[str, str]:
@@ -216,7 +222,12 @@ def _sql(dialect: str) -> dict[str, str]:
     members = (
         "(SELECT COUNT(*) FROM membership m WHERE m.team_id = " + o + '."team_id" AND m.deleted_at IS NULL)'
     )
-    return {"month": month, "hours": hours, "volunteer_hours": f"{hours} * {members}"}
+    recorded = (
+        "(SELECT SUM(h.minutes) FROM service_hours h WHERE h.event_id = " + o + '."event_id" AND h.recurrence_id = '
+        + o + '."recurrence_id") / 60.0'
+    )
+    estimated = f"(CASE WHEN {recorded} IS NULL THEN {hours} * {members} ELSE 0 END)"
+    return {"month": month, "hours": hours, "recorded": f"COALESCE({recorded}, 0)", "estimated": estimated}
 
 
 def held(scope: Scope) -> QuerySet[Occurrence]:
@@ -235,10 +246,11 @@ async def held_by_month_and_platform(scope: Scope) -> list[HeldRow]:
             attendance=Sum("event__attendance"),
             beneficiaries=Sum("event__beneficiaries"),
             hours=Sum(RawSQL(expr["hours"])),
-            volunteer_hours=Sum(RawSQL(expr["volunteer_hours"])),
+            recorded=Sum(RawSQL(expr["recorded"])),
+            estimated=Sum(RawSQL(expr["estimated"])),
         )
         .group_by("month", "platform_id", "kind")
-        .values("month", "platform_id", "kind", "held", "attendance", "beneficiaries", "hours", "volunteer_hours")
+        .values("month", "platform_id", "kind", "held", "attendance", "beneficiaries", "hours", "recorded", "estimated")
     )
     return [
         HeldRow(
@@ -248,7 +260,8 @@ async def held_by_month_and_platform(scope: Scope) -> list[HeldRow]:
             held=int(r["held"]),
             reached=int((r["attendance"] if r["kind"] == EventKind.LECTURE else r["beneficiaries"]) or 0),
             hours=_number(r["hours"]),
-            volunteer_hours=_number(r["volunteer_hours"]),
+            recorded_volunteer_hours=_number(r["recorded"]),
+            estimated_volunteer_hours=_number(r["estimated"]),
         )
         for r in rows
     ]

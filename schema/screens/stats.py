@@ -120,9 +120,16 @@ class HeldFigures:
         description="Hours of the held lectures and activities (an all-day one counts 8 hours a day)"
     )
     volunteer_service_hours: float = strawberry.field(
-        description="Volunteer service hours (志愿服务时长), an estimate: each held occurrence's hours times the "
-        "members of its organising team (every member counted for the whole session; none without a team). "
-        "The national volunteer system's records stay the authority"
+        description="Volunteer service hours (志愿服务时长): recordedVolunteerHours + estimatedVolunteerHours. The "
+        "national volunteer system's records stay the authority"
+    )
+    recorded_volunteer_hours: float = strawberry.field(
+        description="Hours recorded in the service-hours ledger (签到/签退, corrections included) for the held "
+        "occurrences whose volunteers checked in and out"
+    )
+    estimated_volunteer_hours: float = strawberry.field(
+        description="An estimate for the held occurrences where nothing was recorded: each one's hours times the "
+        "members of its organising team (every member counted for the whole session; none without a team)"
     )
 
 
@@ -166,6 +173,8 @@ def _held(rows: list[figures.HeldRow], **extra: Any) -> dict[str, Any]:
         beneficiaries=sum(r.reached for r in activities),
         service_hours=round(sum(r.hours for r in rows), 2),
         volunteer_service_hours=round(sum(r.volunteer_hours for r in rows), 2),
+        recorded_volunteer_hours=round(sum(r.recorded_volunteer_hours for r in rows), 2),
+        estimated_volunteer_hours=round(sum(r.estimated_volunteer_hours for r in rows), 2),
         **extra,
     )
 

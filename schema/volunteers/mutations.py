@@ -15,14 +15,17 @@ from api.models.events import Event as EventRow
 from api.models.people import Person as PersonRow
 from api.models.volunteering import Signup as SignupRow
 from api.models.volunteering import SignupSheet as SignupSheetRow
+from api.models.volunteering import Attendance as AttendanceRow
+from api.models.volunteering import HoursEntry as HoursEntryRow
 from api.models.volunteering import Volunteer as VolunteerRow
+from api.volunteering import checkin
 from api.volunteering import signups as rules
 from api.volunteering import volunteers
-from schema.core.context import Info
+from schema.core.context import Info, node_pk
 from schema.core.inputs import load
 from schema.core.mutation import UserError, payload, perform
 from schema.volunteers.queries import occurrence_of
-from schema.volunteers.types import Signup, VolunteerProfile
+from schema.volunteers.types import Attendance, HoursEntry, Signup, VolunteerProfile
 
 SignupPayload = payload("SignupPayload", "signup", Signup, "sign-up")
 
@@ -161,3 +164,87 @@ class VolunteerMutation:
     async def cancel_signup(self, info: Info, input: CancelSignupInput) -> SignupPayload:  # type: ignore[valid-type]
         row, errors = await perform(info, lambda w: _cancel(w, input), anonymous=True)
         return SignupPayload(signup=Signup.of(row, owner=True) if row else None, errors=errors)
+
+
+# --- check-in, check-out, corrections ------------------------------------------------------------
+
+AttendancePayload = payload("AttendancePayload", "attendance", Attendance, "check-in")
+HoursEntryPayload = payload("HoursEntryPayload", "entry", HoursEntry, "service-hours entry")
+
+
+@strawberry.input(description="The volunteer scanned the station's check-in code (签到码) with their app.")
+class ScanInput:
+    code: str = strawberry.field(description="The scanned QR payload (wmc1....)")
+    volunteer_token: str = strawberry.field(description="The volunteer's token (vol_...)")
+
+
+@strawberry.input(description="Staff record a volunteer's check-in or check-out by hand (手工签到).")
+class StaffCheckInput:
+    occurrence_id: relay.GlobalID = strawberry.field(description="The occurrence")
+    person_id: relay.GlobalID = strawberry.field(description="The volunteer (a person with a volunteer profile)")
+    at: datetime | None = strawberry.field(default=None, description="When (default now); from an hour before the "
+                                           "start to an hour after the end, never in the future")
+
+
+@strawberry.input(description="Correct a volunteer's hours for an occurrence (更正): a new ledger entry holds the "
+                  "difference; the earlier entries stay.")
+class CorrectHoursInput:
+    entry_id: relay.GlobalID = strawberry.field(description="An entry of that volunteer and occurrence")
+    minutes: int = strawberry.field(description="The right total in minutes for that occurrence, 0-1440")
+    reason: str = strawberry.field(description="Why, up to 200 characters (kept in the ledger and the audit log)")
+
+
+async def _scan(info: Info, write: Write, input: ScanInput, *, out: bool) -> AttendanceRow:
+    volunteer = await volunteers.by_token(input.volunteer_token)
+    done = await checkin.scan(write, volunteer, input.code, checkin.key(info.context.settings.checkin_secret), out=out)
+    return done[0] if out else done
+
+
+async def _staff(write: Write, input: StaffCheckInput, *, out: bool) -> AttendanceRow:
+    person = await load(PersonRow, input.person_id, "Person", "personId")
+    volunteer = await VolunteerRow.get_or_none(person_id=person.id, deleted_at__isnull=True)
+    if volunteer is None:
+        raise DomainError(f"{person.name} has no volunteer profile (registerVolunteer)", field="personId",
+                          code="NOT_A_VOLUNTEER")
+    occurrence = await rules.open_occurrence(*occurrence_of(input.occurrence_id))
+    done = await checkin.by_staff(write, volunteer, occurrence, input.at, out=out)
+    return done[0] if out else done
+
+
+async def _correct(write: Write, input: CorrectHoursInput) -> HoursEntryRow:
+    entry = await HoursEntryRow.get_or_none(id=node_pk(input.entry_id, "HoursEntry", "entryId"))
+    if entry is None:
+        raise DomainError(f"hours entry {input.entry_id.node_id} does not exist", field="entryId", code="NOT_FOUND")
+    return await checkin.correct(write, entry, input.minutes, input.reason)
+
+
+@strawberry.type(description="Check-in (签到) and check-out (签退) at the station, and corrections of hours.")
+class AttendanceMutation:
+    @strawberry.mutation(description="签到: check in by scanning the station's code with the volunteer token (no "
+                         "account). Refused: INVALID_CODE, CODE_EXPIRED, CODE_ALREADY_USED, ALREADY_CHECKED_IN")
+    async def check_in(self, info: Info, input: ScanInput) -> AttendancePayload:  # type: ignore[valid-type]
+        row, errors = await perform(info, lambda w: _scan(info, w, input, out=False), anonymous=True)
+        return AttendancePayload(attendance=Attendance.of(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="签退: check out by scanning a fresh code; the hours go into the ledger, capped "
+                         "at the occurrence's length plus 30 minutes")
+    async def check_out(self, info: Info, input: ScanInput) -> AttendancePayload:  # type: ignore[valid-type]
+        row, errors = await perform(info, lambda w: _scan(info, w, input, out=True), anonymous=True)
+        return AttendancePayload(attendance=Attendance.of(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="Staff check a volunteer in by hand (EDITOR on the event's site)")
+    async def staff_check_in(self, info: Info, input: StaffCheckInput) -> AttendancePayload:  # type: ignore[valid-type]
+        row, errors = await perform(info, lambda w: _staff(w, input, out=False))
+        return AttendancePayload(attendance=Attendance.of(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="Staff check a volunteer out by hand (EDITOR on the event's site); the hours "
+                         "go into the ledger")
+    async def staff_check_out(self, info: Info, input: StaffCheckInput) -> AttendancePayload:  # type: ignore[valid-type]
+        row, errors = await perform(info, lambda w: _staff(w, input, out=True))
+        return AttendancePayload(attendance=Attendance.of(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="更正: set a volunteer's hours for an occurrence (EDITOR on the event's site); a new "
+                         "CORRECTION entry, audited; the earlier entries stay")
+    async def correct_hours(self, info: Info, input: CorrectHoursInput) -> HoursEntryPayload:  # type: ignore[valid-type]
+        row, errors = await perform(info, lambda w: _correct(w, input))
+        return HoursEntryPayload(entry=HoursEntry.of(row) if row else None, errors=errors)
