@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('wenming', '0007_idempotency_keys')]
+    dependencies = [('wenming', '0008_reports')]
 
     initial = False
 
