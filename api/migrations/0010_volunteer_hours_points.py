@@ -5,7 +5,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('wenming', '0008_reports')]
+    dependencies = [('wenming', '0009_china_calendar')]
 
     initial = False
 
