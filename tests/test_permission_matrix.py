@@ -458,6 +458,7 @@ CASES.update({
     "revertHolidayDay": Case(ADMIN_ONLY, _corrected_day),
     "announceHolidayYear": Case(ADMIN_ONLY, lambda w: _const({"year": 2030, "announced": True})),
     "adoptCampaignTemplates": Case(NETWORK_WIDE, lambda w: _const({"year": 2030 + next(w.serial), "keys": ["SPRING"]})),
+})
 
 
 # Check-in and hours: an occurrence at the station that started an hour ago and is on now.
