@@ -64,7 +64,7 @@ def _cors(settings: Settings) -> list[Middleware]:
             allow_methods=["GET", "POST"],
             allow_headers=["content-type", "accept", "authorization", "if-none-match", "idempotency-key"],
             # Date: the kiosk sets its clock by it; Retry-After and Idempotent-Replayed: docs/operations.md
-            expose_headers=["etag", "last-modified", "date", "idempotent-replayed", "retry-after"],
+            expose_headers=["etag", "last-modified", "date", "idempotent-replayed", "retry-after", "x-wenming-stale"],
             max_age=3600,
         )
     ]

@@ -11,6 +11,7 @@ import asyncio
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -197,3 +198,45 @@ def test_postgresql_stopped_and_started_under_write_load(tmp_path):
     assert all(names.count(name) == 1 for name in load.ok_once)
     # No write both committed and reported failed.
     assert [name for name in load.failed_once if name in names] == []
+
+
+def _cluster_pids(pg: OwnPostgres) -> list[int]:
+    """The postmaster and every process it started (backends, checkpointer, WAL writer ...)."""
+    postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
+    children = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            children.append(int(Path(stat).parent.name))
+    return [postmaster, *children]
+
+
+QUERY = "{ sites(first: 5) { edges { node { name } } } }"
+
+
+def test_a_frozen_postgresql_answers_503_within_the_timeouts(tmp_path):
+    """SIGSTOP on every process of the cluster: connections stay open and nothing answers.
+    Requests give up after the database timeouts (1-2 s here) and answer 503; the client's
+    own timeout (10 s) fails the test if they hang instead. SIGCONT: back without a restart."""
+    with own_postgres(tmp_path) as pg:
+        timeouts = {"db_statement_timeout_seconds": 1, "db_pool_timeout_seconds": 1, "db_connect_timeout_seconds": 1}
+        with serving(tmp_path, pg.url, **timeouts) as client:
+            assert client.post("/graphql", json={"query": QUERY}).status_code == 200
+            pids = _cluster_pids(pg)
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                for _ in range(3):
+                    response = client.post("/graphql", json={"query": QUERY}, timeout=10)
+                    assert response.status_code == 503, response.text
+                    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+                assert client.get("/ready", timeout=10).status_code == 503
+                assert client.get("/health", timeout=10).status_code == 200
+            finally:
+                for pid in pids:
+                    os.kill(pid, signal.SIGCONT)
+            wait_until(lambda: client.get("/ready").status_code == 200, "ready again", 30)
+            assert client.post("/graphql", json={"query": QUERY}).status_code == 200

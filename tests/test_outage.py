@@ -88,6 +88,7 @@ def test_a_stopped_database_answers_503_serves_cached_boards_and_feeds_and_recov
         stale_feed = client.get(feed_url)
         assert stale_feed.status_code == 200 and stale_feed.content == feed.content
         assert stale_feed.headers["x-wenming-stale"] == "database-unavailable"
+        assert "X-Wenming-Stale" in stale_feed.headers["access-control-expose-headers"]  # a widget may read it
         unseen = client.get(f"/feeds/sites/{client.site_id}.ics")
         assert unseen.status_code == 503 and unseen.headers["retry-after"] == "5"
         assert unseen.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

@@ -90,7 +90,8 @@ def _endpoint(service: FeedService, kind: ScopeKind):
             "X-Feed-Window": f"{parsed.window.start.isoformat()}/{parsed.window.end.isoformat()}",
             # Public data: a portal's browser script may read the feed (e.g. a JS calendar widget).
             "Access-Control-Allow-Origin": "*",
-            "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Feed-Window, X-Feed-Components, Content-Encoding",
+            "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Feed-Window, X-Feed-Components, Content-Encoding, "
+            "X-Wenming-Stale",
         }
         if _not_modified(request, state.etag, state.last_modified):
             return Response(status_code=304, headers=headers)
