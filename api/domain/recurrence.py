@@ -119,6 +119,16 @@ def _rule_start(starts_at: datetime, all_day: bool) -> datetime:
     return start.replace(tzinfo=None) if all_day else start
 
 
+def follow(moment: datetime, old_start: datetime, new_start: datetime, new_rule: str | None, new_all_day: bool) -> datetime | None:
+    """Where an instance of a series falls once the series is edited: shifted as the series'
+    start was, in wall time (09:30 -> 14:30 moves each instance five hours later, a start a
+    day later moves each a day). None when the edited series has no instance there (a rule
+    that no longer gives that day)."""
+    shift = local(new_start).replace(tzinfo=None) - local(old_start).replace(tzinfo=None)
+    candidate = (local(moment).replace(tzinfo=None) + shift).replace(tzinfo=SHANGHAI)
+    return candidate if is_instance(new_rule, new_start, new_all_day, candidate) else None
+
+
 def first_instances(rule_text: str, starts_at: datetime, all_day: bool, count: int) -> list[datetime]:
     rule = parse_rule(rule_text, starts_at, all_day)
     out = []

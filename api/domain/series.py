@@ -16,7 +16,8 @@ from api.domain import events as event_rules
 from api.domain import occurrences, validation
 from api.domain.clock import local, now
 from api.domain.errors import DomainError
-from api.domain.recurrence import is_instance, parse_rule
+from api.domain.recurrence import is_instance, parse_exdates, parse_rule
+from api.domain.series_exceptions import SHAPE, Dropped, Shape, carry_exdates, carry_overrides
 from api.domain.writes import check_version, save_versioned
 from api.models.events import Event, EventLecturer, EventOverride, EventStatus
 
@@ -58,24 +59,28 @@ async def _set_lecturers(event: Event, lecturer_ids: list[int] | None) -> None:
     )
 
 
-async def _drop_stale_overrides(event: Event) -> None:
-    """Per-occurrence changes whose occurrence the new times or rule no longer produce."""
-    for override in await EventOverride.filter(event_id=event.id):
-        if not is_instance(event.rrule, event.starts_at, event.all_day, override.recurrence_id):
-            await override.delete()
-
-
 async def _refresh(event: Event, changes: list) -> None:
     changes += (await occurrences.refresh([event])).changes
 
 
-async def update_series(event: Event, version: int, fields: dict[str, Any], lecturer_ids: list[int] | None, changes: list) -> Event:
+async def update_series(
+    event: Event, version: int, fields: dict[str, Any], lecturer_ids: list[int] | None, changes: list,
+    dropped: list[Dropped] | None = None,
+) -> Event:
+    """Edit the whole series. When its start, rule or all-day flag changes, its exceptions
+    follow it (api/domain/series_exceptions.py); `dropped` receives those that cannot."""
     check_version(event, version, _what(event))
     fields = await _checked(event, fields, lecturer_ids)
+    dropped = [] if dropped is None else dropped
+    old = Shape.of(event)
+    reshaped = any(name in fields for name in SHAPE)
+    if reshaped and "exdates" not in fields:  # EXDATEs given with the edit are already the new series'
+        new = Shape(*(local(v) if isinstance(v, datetime) else v for v in (fields.get(n, getattr(event, n)) for n in SHAPE)))
+        fields["exdates"] = carry_exdates(event.exdates, old, new, dropped)
     event = await save_versioned(event, version, fields, _what(event))
     await _set_lecturers(event, lecturer_ids)
-    if {"starts_at", "ends_at", "rrule", "all_day"} & fields.keys():
-        await _drop_stale_overrides(event)
+    if reshaped:
+        await carry_overrides(event, old, dropped)
     await _refresh(event, changes)
     return event
 
@@ -122,16 +127,19 @@ def _rule_text(parts: dict[str, str]) -> str:
 
 
 async def split_series(
-    event: Event, version: int, recurrence_id: datetime, fields: dict[str, Any], lecturer_ids: list[int] | None, changes: list
+    event: Event, version: int, recurrence_id: datetime, fields: dict[str, Any], lecturer_ids: list[int] | None,
+    changes: list, dropped: list[Dropped] | None = None,
 ) -> Event:
     """This and following: the series ends before `recurrence_id`; a new series, with the changes,
-    carries on from there (per-occurrence changes from that point on are reset)."""
+    carries on from there (per-occurrence changes from that point on are reset). Its EXDATEs
+    follow the new series' start and rule; `dropped` receives those that cannot."""
+    dropped = [] if dropped is None else dropped
     check_version(event, version, _what(event))
     recurrence_id = local(recurrence_id)
     if not is_instance(event.rrule, event.starts_at, event.all_day, recurrence_id):
         raise DomainError(f"{recurrence_id.isoformat()} is not an occurrence of event {event.id}", field="occurrenceId", code="NOT_AN_OCCURRENCE")
     if recurrence_id == local(event.starts_at):  # from the first occurrence on: the whole series
-        return await update_series(event, version, fields, lecturer_ids, changes)
+        return await update_series(event, version, fields, lecturer_ids, changes, dropped)
     rule = parse_rule(event.rrule, event.starts_at, event.all_day)
     parts = _rule_parts(event.rrule)
     before = sum(1 for _ in takewhile(lambda start: local(start) < recurrence_id, rule))  # rule instances, EXDATEs included
@@ -147,11 +155,15 @@ async def split_series(
             "campaign_id", "topic", "format", "all_day", "status", "capacity", "audience",
         )
     } | {"starts_at": starts_at, "ends_at": starts_at + duration, "rrule": _rule_text(tail)} | fields
-    split_at = recurrence_id.date().isoformat() if event.all_day else recurrence_id.isoformat()
-    successor_fields["exdates"] = [d for d in event.exdates if d >= split_at]
+    head_exdates = [d for d in event.exdates if min(parse_exdates([d], event.all_day)) < recurrence_id]
+    if "exdates" not in fields:  # EXDATEs given with the edit are already the new series'
+        old = Shape(recurrence_id, event.all_day, _rule_text(tail))  # the old series from the split on
+        new = Shape(local(successor_fields["starts_at"]), successor_fields["all_day"], successor_fields["rrule"])
+        later = [d for d in event.exdates if d not in head_exdates]
+        successor_fields["exdates"] = carry_exdates(later, old, new, dropped)
     lecturers = lecturer_ids if lecturer_ids is not None else await _lecturer_ids(event)
     successor = await event_rules.create_event(**successor_fields, lecturer_ids=lecturers, changes=changes)
-    await save_versioned(event, version, {"rrule": _rule_text(head), "exdates": [d for d in event.exdates if d < split_at]}, _what(event))
+    await save_versioned(event, version, {"rrule": _rule_text(head), "exdates": head_exdates}, _what(event))
     await EventOverride.filter(event_id=event.id, recurrence_id__gte=recurrence_id).delete()
     await _refresh(event, changes)
     return successor

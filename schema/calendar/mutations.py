@@ -26,10 +26,38 @@ from schema.calendar.types import Event, occurrence_key
 from schema.core.context import Info, node_pk
 from schema.core.enums import EventKindEnum, LectureFormatEnum
 from schema.core.inputs import load, provided
-from schema.core.mutation import payload, perform
+from schema.core.mutation import UserError, payload, perform
 
 UNSET = strawberry.UNSET
 EventPayload = payload("EventPayload", "event", Event, "event")
+
+
+@strawberry.enum(description="The kind of a series' exception (例外场次).")
+class SeriesExceptionKind(Enum):
+    EXCLUDED = strawberry.enum_value("EXCLUDED", description="An occurrence left out of the series (EXDATE, 排除的场次)")
+    CHANGED = strawberry.enum_value(
+        "CHANGED", description="An occurrence changed on its own: moved, retitled, re-venued or cancelled (单独调整的场次)"
+    )
+
+
+@strawberry.type(description="An exception of a series (例外场次) that an edit removed: the edited series has no "
+                 "occurrence where it would fall. Every other exception moved with the series.")
+class DroppedException:
+    kind: SeriesExceptionKind = strawberry.field(description="Left out, or changed on its own")
+    original_start: datetime = strawberry.field(description="Its occurrence's start in the series before the edit")
+
+
+@strawberry.type(description="The result of updateEvent: the event, and the series' exceptions the edit removed.")
+class UpdateEventPayload:
+    event: Event | None = strawberry.field(default=None, description="The event as it is now (for THIS_AND_FOLLOWING: "
+                                           "the new series); null when errors is not empty")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success; otherwise why nothing changed")
+    dropped_exceptions: list[DroppedException] = strawberry.field(
+        default_factory=list,
+        description="When the start, rule or all-day flag changed: the exclusions (EXDATE) and single-occurrence "
+        "changes that fall on no occurrence of the edited series and were removed (the others moved with it, "
+        "e.g. 09:30 -> 14:30 moves an EXDATE of 09:30 to 14:30); empty otherwise",
+    )
 
 
 @strawberry.enum(description="Which occurrences of a recurring series an edit applies to.")
@@ -176,7 +204,7 @@ async def _create(write: Write, input: CreateEventInput) -> EventRow:
     return event
 
 
-async def _update(write: Write, input: UpdateEventInput) -> EventRow:
+async def _update(write: Write, input: UpdateEventInput, dropped: list) -> EventRow:
     event, path = await _event(write, input.id)
     fields, lecturers = await _fields(input)
     if fields.get("site_id", event.site_id) != event.site_id:
@@ -186,7 +214,7 @@ async def _update(write: Write, input: UpdateEventInput) -> EventRow:
     scope = series.Scope(input.scope.value) if event.rrule else series.Scope.ALL
     changes = write.occurrence_changes
     if scope is series.Scope.ALL:
-        event = await series.update_series(event, input.version, fields, lecturers, changes)
+        event = await series.update_series(event, input.version, fields, lecturers, changes, dropped)
         await write.audit("UPDATE", event, site_path=path, before=before)
         return event
     if input.occurrence_id is None:
@@ -200,7 +228,7 @@ async def _update(write: Write, input: UpdateEventInput) -> EventRow:
         event = await series.edit_occurrence(event, input.version, recurrence_id, fields, changes)
         await write.audit("UPDATE_OCCURRENCE", event, site_path=path, before=before)
         return event
-    successor = await series.split_series(event, input.version, recurrence_id, fields, lecturers, changes)
+    successor = await series.split_series(event, input.version, recurrence_id, fields, lecturers, changes, dropped)
     if successor.id == event.id:  # split at the first occurrence: an edit of the whole series
         await write.audit("UPDATE", event, site_path=path, before=before)
     else:
@@ -264,8 +292,15 @@ class EventMutation:
         return await _answer(info, lambda w: _create(w, input))
 
     @strawberry.mutation(description="Edit an event: the whole series, one occurrence, or this and following")
-    async def update_event(self, info: Info, input: UpdateEventInput) -> EventPayload:  # type: ignore[valid-type]
-        return await _answer(info, lambda w: _update(w, input))
+    async def update_event(self, info: Info, input: UpdateEventInput) -> UpdateEventPayload:
+        dropped: list = []
+        row, errors = await perform(info, lambda w: _update(w, input, dropped))
+        return UpdateEventPayload(
+            event=Event.from_optional(row), errors=errors,
+            dropped_exceptions=[
+                DroppedException(kind=SeriesExceptionKind(d.kind.value), original_start=d.original_start) for d in dropped
+            ] if row is not None else [],
+        )
 
     @strawberry.mutation(description="Publish a draft (or a cancelled event): it appears in lists, boards and feeds")
     async def publish_event(self, info: Info, input: EventVersionInput) -> EventPayload:  # type: ignore[valid-type]
