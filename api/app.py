@@ -24,6 +24,7 @@ from api.live import create_bus
 from api.settings import Settings, get_settings
 from api.volunteering.http import export_routes
 from api.web import graphiql_page, landing, static_assets
+from api.web.date import DateHeader
 from schema.http import GraphQLApp
 
 log = logging.getLogger("wenming")
@@ -112,7 +113,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/", landing),
         static_assets(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[*limit_middleware(settings, counter), *_cors(settings), Middleware(Unavailable)])
+    middleware = [Middleware(DateHeader), *limit_middleware(settings, counter), *_cors(settings), Middleware(Unavailable)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.bus = bus
     app.state.graphiql = settings.graphiql
     return app

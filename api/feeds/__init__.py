@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.requests import Request
@@ -30,10 +31,12 @@ MEDIA_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "public, max-age=300"
 
 
-def _not_modified(request: Request, etag: str, last_modified) -> bool:
+def _not_modified(request: Request, etag: str, last_modified, weak_date: bool) -> bool:
     inm = request.headers.get("if-none-match")
     if inm is not None:  # RFC 9110: If-Modified-Since is ignored when If-None-Match is sent
         return compression.etag_matches(inm, etag)
+    if weak_date:  # another body was served with the same Last-Modified: the date cannot tell them apart
+        return False
     ims = request.headers.get("if-modified-since")
     if ims:
         try:
@@ -93,7 +96,10 @@ def _endpoint(service: FeedService, kind: ScopeKind):
             "Access-Control-Expose-Headers": "ETag, Last-Modified, X-Feed-Window, X-Feed-Components, Content-Encoding, "
             "X-Wenming-Stale",
         }
-        if _not_modified(request, state.etag, state.last_modified):
+        # Date from the clock Last-Modified was read from, after it (RFC 9110: never earlier);
+        # uvicorn's own Date is off (api/limits/server.py), api/web/date.py adds it elsewhere.
+        headers["Date"] = format_datetime(datetime.now(UTC).replace(microsecond=0), usegmt=True)
+        if _not_modified(request, state.etag, state.last_modified, state.weak_date):
             return Response(status_code=304, headers=headers)
         if gzipped:  # every feed, even an empty one: its ETag must not depend on the body's size
             body = await service.gzipped_body(state)

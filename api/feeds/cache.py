@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 
 class BlockCache:
@@ -89,13 +89,16 @@ class ChangeClock:
     Last-Modified must move whenever the body changes, including when an event leaves the
     feed (deleted, unpublished, moved elsewhere) or enters it as the window slides: the
     newest updated_at of what is left does not move then. So the feed's Last-Modified is the
-    time this process first served its current ETag, never earlier than the previous one
-    plus a second (HTTP dates have whole seconds).
+    time this process first served its current ETag, in whole seconds (HTTP dates), and never
+    later than now: RFC 9110 forbids a Last-Modified later than the response's Date, which is
+    read from the same clock after it. When the body changed twice within one second, the two
+    share a Last-Modified: that date is then weak (RFC 9110 8.8.2.2) and `weak()` says so, so
+    If-Modified-Since never answers 304 on it (If-None-Match still does).
     """
 
     def __init__(self, max_feeds: int = 20_000) -> None:
         self.max_feeds = max_feeds
-        self._seen: OrderedDict[Hashable, tuple[str, datetime]] = OrderedDict()
+        self._seen: OrderedDict[Hashable, tuple[str, datetime, bool]] = OrderedDict()
 
     def since(self, feed_key: Hashable, etag: str, now: datetime | None = None) -> datetime:
         now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -103,9 +106,15 @@ class ChangeClock:
         if seen is not None and seen[0] == etag:
             self._seen.move_to_end(feed_key)
             return seen[1]
-        since = now if seen is None else max(now, seen[1] + timedelta(seconds=1))
-        self._seen[feed_key] = (etag, since)
+        weak = seen is not None and seen[1] >= now  # the previous body was first served this second
+        since = now
+        self._seen[feed_key] = (etag, since, weak)
         self._seen.move_to_end(feed_key)
         while len(self._seen) > self.max_feeds:
             self._seen.popitem(last=False)
         return since
+
+    def weak(self, feed_key: Hashable, etag: str) -> bool:
+        """True when this ETag's Last-Modified is shared with an earlier body of the feed."""
+        seen = self._seen.get(feed_key)
+        return seen is None or seen[0] != etag or seen[2]

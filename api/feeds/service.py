@@ -179,6 +179,7 @@ class FeedState:
     components: int
     etag: str  # quoted, strong
     last_modified: datetime
+    weak_date: bool = False  # last_modified is shared with an earlier body (cache.ChangeClock.weak)
 
 
 class FeedService:
@@ -256,7 +257,8 @@ class FeedService:
             self._memo.put(feed_key, _Memo(since, now, result, deps), weight=1 + len(getattr(result, "events", ())))
         if isinstance(result, FeedError):
             raise result
-        return replace(result, last_modified=self.changes.since(feed_key, result.etag))
+        last_modified = self.changes.since(feed_key, result.etag)
+        return replace(result, last_modified=last_modified, weak_date=self.changes.weak(feed_key, result.etag))
 
     async def _compute(self, scope: Scope, params: FeedParams) -> tuple[FeedState, Dependencies]:
         self.computes += 1

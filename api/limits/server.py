@@ -109,4 +109,5 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         h11_max_incomplete_event_size=16 * 1024,  # request line and headers, when h11 parses them
         ws_max_size=settings.max_body_bytes,  # a WebSocket message is no bigger than a request body
         timeout_graceful_shutdown=10,  # a stuck request cannot keep a stopping server alive
+        date_header=False,  # the app sets Date from its own clock (api/web/date.py)
     )
