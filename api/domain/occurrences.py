@@ -77,6 +77,20 @@ class OccurrenceFilter:
         return qs.order_by("starts_at", "id")
 
 
+def of_events(event_ids: Sequence[int]) -> QuerySet[Occurrence]:
+    """Public occurrences of these events whenever they are (an event's own feed covers the
+    whole event, whatever the window). Drafts never show."""
+    return Occurrence.filter(event_id__in=list(event_ids), event_status__not=EventStatus.DRAFT).order_by("starts_at", "id")
+
+
+async def lineage(event: Event) -> list[int]:
+    """The ids of every part of the series this event belongs to: a series split in two
+    (THIS_AND_FOLLOWING, again and again) stays one lineage. Just the event when never split."""
+    if event.lineage_id is None:
+        return [event.id]
+    return list(await Event.filter(lineage_id=event.lineage_id).order_by("id").values_list("id", flat=True))
+
+
 def after_cursor(starts_at: datetime, occurrence_id: int) -> Q:
     """Keyset condition: strictly after (starts_at, id) in time order."""
     starts_at = clock.local(starts_at)

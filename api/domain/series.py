@@ -162,8 +162,11 @@ async def split_series(
         later = [d for d in event.exdates if d not in head_exdates]
         successor_fields["exdates"] = carry_exdates(later, old, new, dropped)
     lecturers = lecturer_ids if lecturer_ids is not None else await _lecturer_ids(event)
-    successor = await event_rules.create_event(**successor_fields, lecturer_ids=lecturers, changes=changes)
-    await save_versioned(event, version, {"rrule": _rule_text(head), "exdates": head_exdates}, _what(event))
+    lineage = event.lineage_id or event.id  # both parts stay one series for subscribers (feeds)
+    successor = await event_rules.create_event(**successor_fields, lecturer_ids=lecturers, changes=changes, lineage_id=lineage)
+    await save_versioned(
+        event, version, {"rrule": _rule_text(head), "exdates": head_exdates, "lineage_id": lineage}, _what(event)
+    )
     await EventOverride.filter(event_id=event.id, recurrence_id__gte=recurrence_id).delete()
     await _refresh(event, changes)
     return successor

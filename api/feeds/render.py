@@ -19,7 +19,7 @@ TZID = "Asia/Shanghai"
 TTL = timedelta(hours=1)
 CANCELLED_PREFIX = "【已取消】"
 # Bump when the rendered text changes shape: every cached block and every ETag changes with it.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 # VTIMEZONE from this date on: Asia/Shanghai is one +08:00 block (no 1986-91 summer time).
 TIMEZONE_FIRST_DATE = date(2000, 1, 1)
 END_CALENDAR = b"END:VCALENDAR\r\n"
@@ -79,6 +79,19 @@ class EventData:
     campaign_name: str | None
     lecturers: tuple[tuple[str, str], ...]  # (name, title), in billing order
     overrides: tuple[OverrideData, ...]
+    created_at: datetime
+    # The newest updated_at of every row the text shows: the event, its overrides, site,
+    # venues, team, platform, campaign, lecturers (deleted ones too) and the other parts of
+    # its series. It never goes back: whatever changes the text saves one of these rows.
+    revised_at: datetime
+    related: tuple[int, ...] = ()  # the other public parts of a series split in two (RELATED-TO)
+
+    @property
+    def sequence(self) -> int:
+        """SEQUENCE: the event's version, plus the whole seconds from its creation to its
+        revision, so it also grows when a shown row changes (a site renamed) without a new
+        version of the event, and never goes down (both terms only grow)."""
+        return self.version + max(0, int((self.revised_at - self.created_at).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,9 @@ class Site:
 
     def event_url(self, event_id: int) -> str:
         return f"{self.public_url}/feeds/events/{event_id}.ics"
+
+    def uid(self, event_id: int) -> str:
+        return f"event-{event_id}@{self.host}"
 
 
 def _rule_body(text: str) -> str:
@@ -149,10 +165,10 @@ def _vevent(
     recurrence_id: datetime | None = None,
 ) -> VEvent:
     event = VEvent.new(
-        uid=f"event-{data.id}@{site.host}",
+        uid=site.uid(data.id),
         stamp=modified,
         last_modified=modified,
-        sequence=data.version,
+        sequence=data.sequence,
         start=_when(start, data.all_day),
         end=_when(end, data.all_day),
         summary=f"{CANCELLED_PREFIX}{title}" if cancelled else title,
@@ -165,6 +181,8 @@ def _vevent(
     )
     if data.latitude is not None and data.longitude is not None:
         event.add("GEO", (data.latitude, data.longitude))
+    for other in data.related:  # the parts of one series split in two (docs/feeds.md)
+        event.add("RELATED-TO", site.uid(other), parameters={"RELTYPE": "SIBLING"})
     return event
 
 
@@ -173,7 +191,7 @@ def render_event(data: EventData, site: Site) -> bytes:
     RECURRENCE-ID override per changed occurrence (same UID). Folded, CRLF."""
     series_cancelled = data.status == "CANCELLED"
     description = _description(data)
-    modified = data.updated_at
+    modified = data.revised_at
     if not data.rrule:
         # A single event: an override of its one occurrence is folded into the event itself.
         start, end, title, venue = data.starts_at, data.ends_at, data.title, data.venue_name

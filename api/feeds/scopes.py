@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from api.domain import occurrences
 from api.domain.validation import record_id
 from api.feeds.errors import not_found
 from api.models.events import Campaign, Event
@@ -54,7 +55,9 @@ class Scope:
     key: str  # canonical: the numeric id, or the platform's code
     name: str  # the Chinese name the calendar carries (NAME / X-WR-CALNAME)
     filter_args: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    event_id: int | None = None  # a one-event feed narrows the occurrence query to it
+    event_id: int | None = None  # a one-event feed: the event asked for
+    # ... and every part of its series (a split series stays one lineage), whatever the window
+    event_ids: tuple[int, ...] = field(default=(), compare=False)
 
 
 def _pk(kind: ScopeKind, ident: str) -> int | None:
@@ -118,5 +121,6 @@ async def resolve(kind: ScopeKind, ident: str, *, subtree: bool = False) -> Scop
         event = await Event.get_or_none(id=pk, **live)
         if event is None or event.status == "DRAFT":
             raise _unknown(kind, ident)
-        return Scope(kind, str(pk), event.title, {"site_id": event.site_id}, event_id=event.id)
+        return Scope(kind, str(pk), event.title, {"site_id": event.site_id}, event_id=event.id,
+                     event_ids=tuple(await occurrences.lineage(event)))
     raise _unknown(kind, ident)  # pragma: no cover - every kind is handled above

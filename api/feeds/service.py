@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from tortoise import connections
 from tortoise.queryset import ValuesListQuery
 
-from api.domain import compression
+from api.domain import compression, occurrences
 from api.domain.freshness import ChangeTracker, Dependencies, ancestors
 from api.domain.occurrences import OccurrenceFilter
 from api.feeds import render
@@ -71,11 +71,16 @@ STAMP_FIELDS = (
     "event__campaign__updated_at",
     # The rows the text shows, by id: what the feed depends on (api/domain/freshness.py).
     "site_id", "site_path", "event__venue_id", "team_id", "platform_id", "campaign_id",
+    "event__lineage_id",  # a split series: its other parts are linked (RELATED-TO)
 )
 IDS = slice(9, 15)  # site_id ... campaign_id in a stamps row
+LINEAGE = 15
 OVERRIDE_STAMPS = (
     "SELECT o.event_id, o.id, o.version, o.updated_at, v.updated_at, o.venue_id FROM event_override o "
     "LEFT JOIN venue v ON v.id = o.venue_id WHERE o.event_id {ids} ORDER BY o.event_id, o.id"
+)
+LINEAGE_STAMPS = (
+    "SELECT lineage_id, id, status, deleted_at, updated_at FROM event WHERE lineage_id {ids} ORDER BY lineage_id, id"
 )
 LECTURER_STAMPS = (
     "SELECT l.event_id, l.person_id, l.position, p.updated_at FROM event_lecturer l "
@@ -141,7 +146,7 @@ def scope_dependencies(scope: Scope, params: FeedParams) -> Dependencies:
     keys: set = set()
     trees: tuple[str, ...] = ()
     if scope.event_id is not None:
-        keys.add(("event", scope.event_id))
+        keys |= {("event", pk) for pk in scope.event_ids or (scope.event_id,)}
     elif args.get("within_path"):
         trees = (args["within_path"],)
         keys.add(("site", int(scope.key)))
@@ -224,9 +229,10 @@ class FeedService:
         """(event id, version, updated_at, status, and the updated_at of its site, venue, team,
         platform and campaign) for every event with an occurrence in the scope and window,
         selected by the OccurrenceFilter query itself, in event-id order."""
-        qs = occurrence_filter(scope, params).queryset()
-        if scope.event_id is not None:
-            qs = qs.filter(event_id=scope.event_id)
+        if scope.event_id is not None:  # an event's feed: the whole event and its lineage, whatever the window
+            qs = occurrences.of_events(scope.event_ids or (scope.event_id,))
+        else:
+            qs = occurrence_filter(scope, params).queryset()
         return await _raw(qs.order_by("event_id").distinct().values_list(*STAMP_FIELDS))
 
     async def event_ids(self, scope: Scope, params: FeedParams) -> list[int]:
@@ -272,8 +278,13 @@ class FeedService:
         lecturers: dict[int, list] = {}
         for row in await _by_event_ids(LECTURER_STAMPS, ids):
             lecturers.setdefault(row[0], []).append(tuple(row[1:]))
+        lineages: dict[int, list] = {}
+        for row in await _by_event_ids(LINEAGE_STAMPS, sorted({r[LINEAGE] for r in events if r[LINEAGE] is not None})):
+            lineages.setdefault(row[0], []).append(tuple(row[1:]))
         keys = tuple(
-            (row[0], row[1:], tuple(overrides.get(row[0], ())), tuple(lecturers.get(row[0], ()))) for row in events
+            (row[0], row[1:], tuple(overrides.get(row[0], ())), tuple(lecturers.get(row[0], ())),
+             tuple(lineages.get(row[LINEAGE], ())))
+            for row in events
         )
         components = len(keys) + sum(len(v) for v in overrides.values())
         if components > MAX_FEED_COMPONENTS:
@@ -288,7 +299,8 @@ class FeedService:
             )
         etag = '"' + _digest(render.RENDER_VERSION, self.site, head, keys) + '"'
         deps = scope_dependencies(scope, params)
-        deps = Dependencies(deps.shows | _shown(events, overrides, lecturers), deps.scope, deps.trees)
+        siblings = {("event", member[0]) for members in lineages.values() for member in members}
+        deps = Dependencies(deps.shows | _shown(events, overrides, lecturers) | siblings, deps.scope, deps.trees)
         return FeedState(head, keys, components, etag, EPOCH), deps
 
     # -- step 2: the body ------------------------------------------------------------------
@@ -371,11 +383,13 @@ EVENT_FIELDS = (
     "id", "kind", "title", "summary", "description", "topic", "format", "status", "starts_at", "ends_at",
     "all_day", "rrule", "exdates", "version", "updated_at", "capacity", "audience", "site__name",
     "site__address", "site__latitude", "site__longitude", "venue__name", "venue__deleted_at", "team__name",
-    "team__deleted_at", "platform__name", "campaign__name", "campaign__deleted_at",
+    "team__deleted_at", "platform__name", "campaign__name", "campaign__deleted_at", "created_at", "lineage_id",
+    # When the rows the VEVENT shows last changed: its revision moves with them (render.revision).
+    "site__updated_at", "venue__updated_at", "team__updated_at", "platform__updated_at", "campaign__updated_at",
 )
 OVERRIDE_FIELDS = (
     "event_id", "recurrence_id", "cancelled", "starts_at", "ends_at", "title", "venue__name", "venue__deleted_at",
-    "updated_at",
+    "updated_at", "venue__updated_at",
 )
 
 
@@ -388,14 +402,19 @@ def _live(name, deleted_at):
     return name if name is not None and deleted_at is None else None
 
 
+def _newest(*values) -> datetime:
+    return max(_datetime(v) for v in values if v is not None)
+
+
 async def load_events(ids: Sequence[int]) -> list[render.EventData]:
-    """Everything the VEVENT text shows, for these events: three queries per 2,000 events,
+    """Everything the VEVENT text shows, for these events: four queries per 2,000 events,
     read raw (Tortoise's per-value conversion would cost more than rendering)."""
     out: list[render.EventData] = []
     for chunk in _chunks(sorted(ids)):
         events = await _raw(Event.filter(id__in=chunk).order_by("id").values_list(*EVENT_FIELDS))
         overrides: dict[int, list[render.OverrideData]] = {}
-        for event_id, rid, cancelled, start, end, title, venue, venue_deleted, updated in await _raw(
+        shown_changes: dict[int, list] = {}  # updated_at of rows shown beyond the event's own fields
+        for event_id, rid, cancelled, start, end, title, venue, venue_deleted, updated, venue_updated in await _raw(
             EventOverride.filter(event_id__in=chunk)
             .order_by("event_id", "recurrence_id", "id")
             .values_list(*OVERRIDE_FIELDS)
@@ -407,18 +426,32 @@ async def load_events(ids: Sequence[int]) -> list[render.EventData]:
                     updated_at=_datetime(updated),
                 )
             )
+            shown_changes.setdefault(event_id, []).extend((updated, venue_updated))
         lecturers: dict[int, list[tuple[str, str]]] = {}
-        for event_id, name, title in await _raw(
-            EventLecturer.filter(event_id__in=chunk, person__deleted_at__isnull=True)
+        # Deleted lecturers too: they leave the text, and their updated_at says when.
+        for event_id, name, title, deleted, updated in await _raw(
+            EventLecturer.filter(event_id__in=chunk)
             .order_by("event_id", "position", "id")
-            .values_list("event_id", "person__name", "person__title")
+            .values_list("event_id", "person__name", "person__title", "person__deleted_at", "person__updated_at")
         ):
-            lecturers.setdefault(event_id, []).append((name, title or ""))
+            if deleted is None:
+                lecturers.setdefault(event_id, []).append((name, title or ""))
+            shown_changes.setdefault(event_id, []).append(updated)
+        public_parts: dict[int, list[int]] = {}  # per lineage: the parts a subscriber sees
+        part_changes: dict[int, list] = {}  # per lineage: when each part last changed
+        for lineage_id, member, status, deleted, updated in await _by_event_ids(
+            LINEAGE_STAMPS, sorted({row[29] for row in events if row[29] is not None})
+        ):
+            if status != "DRAFT" and deleted is None:
+                public_parts.setdefault(lineage_id, []).append(member)
+            part_changes.setdefault(lineage_id, []).append(updated)
         for (
             event_id, kind, title, summary, description, topic, format_, status, starts_at, ends_at, all_day, rrule,
             exdates, version, updated_at, capacity, audience, site_name, address, latitude, longitude, venue,
-            venue_deleted, team, team_deleted, platform, campaign, campaign_deleted,
+            venue_deleted, team, team_deleted, platform, campaign, campaign_deleted, created_at, lineage_id,
+            *related_updated,
         ) in events:
+            changed = [updated_at, *related_updated, *shown_changes.get(event_id, ()), *part_changes.get(lineage_id, ())]
             out.append(
                 render.EventData(
                     id=event_id, kind=kind, title=title, summary=summary or "", description=description or "",
@@ -430,6 +463,8 @@ async def load_events(ids: Sequence[int]) -> list[render.EventData]:
                     venue_name=_live(venue, venue_deleted), team_name=_live(team, team_deleted),
                     platform_name=platform or "", campaign_name=_live(campaign, campaign_deleted),
                     lecturers=tuple(lecturers.get(event_id, ())), overrides=tuple(overrides.get(event_id, ())),
+                    created_at=_datetime(created_at), revised_at=_newest(*changed),
+                    related=tuple(m for m in public_parts.get(lineage_id, ()) if m != event_id),
                 )
             )
     return out

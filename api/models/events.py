@@ -77,6 +77,11 @@ class Event(Record):
     audience = fields.CharField(max_length=100, default="")
     attendance = fields.IntField(null=True)
     beneficiaries = fields.IntField(null=True)
+    # A series split in two (THIS_AND_FOLLOWING) stays one lineage: its feed covers every part.
+    lineage_id = fields.IntField(
+        null=True, db_index=True,
+        description="Series split in two (THIS_AND_FOLLOWING): the id of its first part, the same on every part, null for an event never split",
+    )
 
     class Meta:
         table = "event"

@@ -97,7 +97,7 @@ class Event(_EventLinks, LoadedNode):
         return [Lecturer.from_row(link.person) for link in await info.context.loaders.event_lecturers.load(self.id)]
 
     @strawberry.field(
-        description="iCal feed (日历订阅) of this one event with its whole series: the \"add to my calendar\" links"
+        description="iCal feed (日历订阅) of this one event with its whole series, whenever it is, and every part of a series split in two (THIS_AND_FOLLOWING): the \"add to my calendar\" links"
     )
     def feed(self, info: Info) -> FeedLinks:
         return links(info, "event", self.id)
