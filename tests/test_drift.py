@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.domain import availability, board, idempotency, recurrence, stats
-from api.domain.occurrences import MAX_WINDOW_DAYS
+from api.domain.occurrences import HORIZON_BATCH, MAX_WINDOW_DAYS
 from api.feeds import CACHE_CONTROL as FEED_CACHE_CONTROL
 from api.feeds import params
 from api.feeds.service import MAX_FEED_COMPONENTS
@@ -42,6 +42,7 @@ CLAIMS = [
     ("page size", (pagination.MAX_PAGE_SIZE, pagination.DEFAULT_PAGE_SIZE), rf"0-{NUMBER},? \(?default {NUMBER}"),
     ("page size", (pagination.MAX_PAGE_SIZE,), rf"at most {NUMBER} per page"),
     ("feed size cap", (MAX_FEED_COMPONENTS,), rf"at most \*\*{NUMBER} VEVENTs"),
+    ("horizon job batch", (HORIZON_BATCH,), rf"horizon job works in batches of {NUMBER} events"),
     ("series cap", (recurrence.MAX_INSTANCES,), rf"more than {NUMBER} occurrences up to the horizon"),
     ("horizon default", (Settings.model_fields["occurrence_horizon_days"].default,),
      rf"HORIZON_DAYS`? (?:ahead )?\(default {NUMBER}\)"),

@@ -24,6 +24,7 @@ from api.models.events import Event, EventKind, EventOverride, EventStatus, Occu
 from api.models.sites import Site
 from api.settings import get_settings
 
+HORIZON_BATCH = 50  # events per transaction of the horizon job: editors never wait long for it
 MAX_WINDOW_DAYS = 733  # the widest window any face asks for: a feed's 366 days back, today, 366 ahead
 
 
@@ -269,7 +270,7 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
     return Refreshed(len(rows), _diff(before, after))
 
 
-async def extend_horizon(batch: int = 50) -> int:
+async def extend_horizon(batch: int = HORIZON_BATCH) -> int:
     """Re-materialise every live recurring series up to the rolling horizon (every worker at
     start, then daily). Returns how many occurrences the series now have.
 
