@@ -62,9 +62,11 @@ async def test_moving_a_series_to_the_afternoon_moves_its_exceptions(client, gql
 async def test_a_rule_that_no_longer_gives_a_day_drops_its_exceptions_and_says_so(client, gql):
     net = await build()
     callers = await make_callers(net)
+    # The example of docs/editing.md ("Editing a series"): fortnightly, in the afternoon.
     fortnightly = await mutate(client, callers.editor, UPDATE, input={
-        "id": gid("Event", net.weekly.id), "version": net.weekly.version, "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;COUNT=2"})
-    assert fortnightly["errors"] == []
+        "id": gid("Event", net.weekly.id), "version": net.weekly.version, "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;COUNT=2",
+        "startsAt": "2026-03-07T14:30:00+08:00", "endsAt": "2026-03-07T16:00:00+08:00"})
+    assert fortnightly["errors"] == [] and fortnightly["event"]["version"] == net.weekly.version + 1 == 4
     # Every other Saturday: 7 and 21 March. 14 March (left out) and 28 March (moved) are gone.
     assert fortnightly["droppedExceptions"] == [
         {"kind": "EXCLUDED", "originalStart": "2026-03-14T09:30:00+08:00"},
@@ -72,12 +74,12 @@ async def test_a_rule_that_no_longer_gives_a_day_drops_its_exceptions_and_says_s
     ]
     assert fortnightly["event"]["exdates"] == []
     assert await _occurrences(gql, net.weekly.id) == [
-        ("2026-03-07T09:30:00+08:00", "SCHEDULED"),
-        ("2026-03-21T09:30:00+08:00", "CANCELLED"),
+        ("2026-03-07T14:30:00+08:00", "SCHEDULED"),
+        ("2026-03-21T14:30:00+08:00", "CANCELLED"),
     ]
     assert await _feed(client, net.weekly.id) == [
-        (at(2026, 3, 7, 9, 30), at(2026, 3, 7, 11), False),
-        (at(2026, 3, 21, 9, 30), at(2026, 3, 21, 11), True),
+        (at(2026, 3, 7, 14, 30), at(2026, 3, 7, 16), False),
+        (at(2026, 3, 21, 14, 30), at(2026, 3, 21, 16), True),
     ]
 
 
