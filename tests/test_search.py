@@ -188,6 +188,13 @@ async def test_private_people_and_drafts_are_never_found(net, gql):
     assert await find(gql, "陈宣讲") == ["陈宣讲"]
 
 
+async def test_the_exact_name_comes_first(net, gql):
+    data = await gql(SEARCH, q="洛阳村新时代文明实践站")
+    assert names(data)[0] == "洛阳村新时代文明实践站"
+    assert data["search"]["edges"][0]["node"]["score"] == 8
+    assert [e["node"]["score"] for e in (await gql(SEARCH, q="实践站"))["search"]["edges"]] == [7, 7, 7]
+
+
 async def test_moving_a_site_moves_its_subtree_in_the_index(net, gql, client):
     callers = await make_callers(net)
     assert "党的二十大精神微宣讲" in await find(gql, "微宣讲", within=gid("Site", net.institute.id))

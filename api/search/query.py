@@ -1,15 +1,16 @@
 """Finding and ranking: one SQL statement per page on either database.
 
 A hit must carry every query token in its title and body together; a query of 2-8 letters
-may instead match the pinyin initials of a title (xjt -> 宣讲团). Score, highest first:
-title match 3, initials 2, body only 1, doubled, plus 1 unless it is an event whose last
-occurrence has ended; so a title match beats a description match, and among equals an
-upcoming event beats a past one. Ties: shorter title first, then index order. Those three
-integers are the keyset cursor, so a page costs the same however deep it is.
+may instead match the pinyin initials of a title (xjt -> 宣讲团). Score, highest first: 8 the
+title is the query itself (4+ characters); else title match 3, initials 2, body only 1, doubled, plus 1 unless
+it is an event whose last occurrence has ended; so a title match beats a description match,
+and among equals an upcoming event beats a past one. Ties: index order (the order rows were
+indexed). (score, index row) is the keyset cursor, so a page costs the same however deep it is.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,17 +23,19 @@ from api.models.search import SearchDoc, SearchKind
 from api.search.tokens import Query
 
 
+EXACT_MIN = 4  # characters: from here a title that is the query itself ranks first
+
+
 @dataclass(frozen=True)
 class Hit:
     kind: SearchKind
     object_id: int
     score: int
-    title_len: int
     doc_id: int
 
     @property
-    def key(self) -> tuple[int, int, int]:
-        return (self.score, self.title_len, self.doc_id)
+    def key(self) -> tuple[int, int]:
+        return (self.score, self.doc_id)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,19 @@ class _Sql:
 
     def __init__(self, postgres: bool) -> None:
         self.postgres, self.params = postgres, []
+
+    def finish(self, text: str) -> tuple[str, list]:
+        """The statement with only the parameters it uses, renumbered (parts built for one
+        statement may go unused in another, and both drivers refuse unused parameters)."""
+        pattern = re.compile(r"\$(\d+)" if self.postgres else r"\?(\d+)")
+        used: dict[int, int] = {}
+
+        def renumber(m: re.Match) -> str:
+            n = used.setdefault(int(m[1]), len(used) + 1)
+            return f"${n}" if self.postgres else f"?{n}"
+
+        text = pattern.sub(renumber, text)
+        return text, [self.params[old - 1] for old in used]
 
     def __call__(self, value) -> str:
         self.params.append(value)
@@ -67,8 +83,19 @@ def _db_time(value: datetime) -> object:
     return Occurrence._meta.fields_map["starts_at"].to_db_value(clock.local(value), Occurrence)
 
 
-def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
-    """SELECT of every matching document with its score (no order, no page)."""
+@dataclass(frozen=True)
+class _Parts:
+    source: str  # FROM
+    where: list[str]  # the match and the scope
+    in_title: str  # every token in the title
+    exact: str | None  # ... and the title is no longer than the query: it is the query
+    in_initials: str | None  # the initials matched (a letters-only query)
+    upcoming: str  # not an event whose last occurrence is over
+    order: str  # the column the index hands rows out in (FTS5: rowid)
+
+
+def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
+    in_initials = None
     if sql.postgres:
         match = f"d.tsv @@ ({sql(_tsquery(q.tokens))}::tsquery"
         in_title = f"string_to_array(d.title_tokens, ' ') @> {sql(list(q.tokens))}::text[]"
@@ -76,7 +103,7 @@ def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
             match += f" || {sql(_tsquery([q.initials], '^'))}::tsquery"
             in_initials = f"d.tsv @@ {sql(_tsquery([q.initials], '^'))}::tsquery"
         match += ")"
-        source = "search_doc d"
+        source, order = "search_doc d", "d.id"
     else:
         text = "{title_tokens body_tokens} : " + f"({_fts(q.tokens)})"
         if q.initials:
@@ -85,12 +112,8 @@ def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
         match = f"search_fts MATCH {sql(text)}"
         # Per matching row, from the stored tokens: cheaper than a second FTS lookup for common tokens.
         in_title = " AND ".join(f"instr(' ' || d.title_tokens || ' ', {sql(f' {t} ')}) > 0" for t in q.tokens)
-        source = "search_fts JOIN search_doc d ON d.id = search_fts.rowid"
-    tier = f"CASE WHEN {in_title} THEN 3 " + (f"WHEN {in_initials} THEN 2 " if q.initials else "") + "ELSE 1 END"
-    upcoming = (
-        f"CASE WHEN d.kind = 'EVENT' AND d.last_end IS NOT NULL AND d.last_end < {sql(_db_time(clock.now()))} "
-        "THEN 0 ELSE 1 END"
-    )
+        source, order = "search_fts JOIN search_doc d ON d.id = search_fts.rowid", "search_fts.rowid"
+    upcoming = f"(d.kind <> 'EVENT' OR d.last_end IS NULL OR d.last_end >= {sql(_db_time(clock.now()))})"
     where = [match]
     if scope.kinds:
         where.append(f"d.kind IN ({', '.join(sql(k.value) for k in scope.kinds)})")
@@ -104,10 +127,32 @@ def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
         if scope.start is not None:
             window.append(f"o.ends_at > {sql(_db_time(scope.start))}")
         where.append(f"(d.kind <> 'EVENT' OR EXISTS (SELECT 1 FROM occurrence o WHERE {' AND '.join(window)}))")
-    return (
-        f"SELECT d.id AS doc_id, d.kind AS kind, d.object_id AS object_id, d.title_len AS title_len, "
-        f"({tier}) * 2 + ({upcoming}) AS score FROM {source} WHERE {' AND '.join(where)}"
-    )
+    # Only for four characters or more: a shorter query is in thousands of titles, and checking
+    # them all for an exact one would cost what the tiers save (and no name is 讲座 alone).
+    exact = f"d.title_len = {sql(q.length)} AND {in_title}" if q.length >= EXACT_MIN else None
+    return _Parts(source, where, in_title, exact, in_initials, upcoming, order)
+
+
+def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
+    """SELECT of every matching document (for counting, and the calendar's event ids)."""
+    p = _parts(q, scope, sql)
+    return f"SELECT d.id AS doc_id, d.object_id AS object_id FROM {p.source} WHERE {' AND '.join(p.where)}"
+
+
+def _tiers(p: _Parts) -> list[tuple[int, str]]:
+    """(score, condition) from the best down: where it matched, then upcoming before past."""
+    title = f"{p.in_title} AND NOT ({p.exact})" if p.exact else p.in_title
+    where = [("3", title)]
+    if p.in_initials:
+        where.append(("2", f"NOT ({p.in_title}) AND {p.in_initials}"))
+        where.append(("1", f"NOT ({p.in_title}) AND NOT ({p.in_initials})"))
+    else:
+        where.append(("1", f"NOT ({p.in_title})"))
+    return ([(8, p.exact)] if p.exact else []) + [
+        (int(rank) * 2 + bonus, f"{cond} AND {p.upcoming if bonus else 'NOT ' + p.upcoming}")
+        for rank, cond in where
+        for bonus in (1, 0)
+    ]
 
 
 def _conn():
@@ -118,20 +163,28 @@ def _postgres(conn) -> bool:
     return conn.capabilities.dialect == "postgres"
 
 
-async def search(q: Query, scope: Scope, *, first: int, after: tuple[int, int, int] | None = None) -> tuple[list[Hit], bool]:
-    """One page of hits, best first, and whether there are more."""
+async def search(q: Query, scope: Scope, *, first: int, after: tuple[int, int] | None = None) -> tuple[list[Hit], bool]:
+    """One page of hits, best first, and whether there are more: one statement, a UNION ALL of
+    the score tiers from the best down, each in index order and limited, so a common query
+    (宣讲 in every other title) stops after a page instead of ranking every match."""
     conn = _conn()
     sql = _Sql(_postgres(conn))
-    inner = _matching(q, scope, sql)
-    page = ""
-    if after is not None:
-        s, n, i = (sql(v) for v in after)
-        page = f"WHERE score < {s} OR (score = {s} AND (title_len > {n} OR (title_len = {n} AND doc_id > {i})))"
-    rows = await conn.execute_query_dict(
-        f"SELECT * FROM ({inner}) hits {page} ORDER BY score DESC, title_len, doc_id LIMIT {int(first) + 1}",
-        sql.params,
-    )
-    hits = [Hit(SearchKind(r["kind"]), r["object_id"], r["score"], r["title_len"], r["doc_id"]) for r in rows]
+    p = _parts(q, scope, sql)
+    arms = []
+    for score, cond in _tiers(p):
+        if after is not None and score > after[0]:
+            continue  # a tier the cursor has left behind
+        where = [*p.where, cond]
+        if after is not None and score == after[0]:
+            where.append(f"d.id > {sql(after[1])}")
+        arms.append(
+            f"SELECT * FROM (SELECT d.id AS doc_id, d.kind AS kind, d.object_id AS object_id, {score} AS score "
+            f"FROM {p.source} WHERE {' AND '.join(where)} ORDER BY {p.order} LIMIT {int(first) + 1}) AS tier{score}"
+        )
+    if not arms:
+        return [], False
+    rows = await conn.execute_query_dict(*sql.finish(f"{' UNION ALL '.join(arms)} LIMIT {int(first) + 1}"))
+    hits = [Hit(SearchKind(r["kind"]), r["object_id"], r["score"], r["doc_id"]) for r in rows]
     return hits[:first], len(hits) > first
 
 
@@ -139,7 +192,7 @@ async def count(q: Query, scope: Scope) -> int:
     conn = _conn()
     sql = _Sql(_postgres(conn))
     inner = _matching(q, scope, sql)
-    rows = await conn.execute_query_dict(f"SELECT COUNT(*) AS n FROM ({inner}) hits", sql.params)
+    rows = await conn.execute_query_dict(*sql.finish(f"SELECT COUNT(*) AS n FROM ({inner}) hits"))
     return int(rows[0]["n"])
 
 
@@ -148,5 +201,5 @@ async def event_ids(q: Query, scope: Scope, limit: int) -> list[int]:
     conn = _conn()
     sql = _Sql(_postgres(conn))
     inner = _matching(q, Scope(kinds=[SearchKind.EVENT], within_path=scope.within_path), sql)
-    rows = await conn.execute_query_dict(f"SELECT object_id FROM ({inner}) hits LIMIT {int(limit)}", sql.params)
+    rows = await conn.execute_query_dict(*sql.finish(f"SELECT object_id FROM ({inner}) hits LIMIT {int(limit)}"))
     return [r["object_id"] for r in rows]

@@ -104,6 +104,7 @@ class Query:
     tokens: tuple[str, ...]
     terms: tuple[str, ...]
     initials: str | None
+    length: int  # of the folded query as typed: a title this long holding every token is the query
 
 
 class QueryError(ValueError):
@@ -129,4 +130,4 @@ def parse_query(text: str) -> Query:
         raise QueryError(f"query has {len(tokens)} search terms; at most {MAX_QUERY_TOKENS} are allowed", "TOO_LONG")
     joined = "".join(terms)
     initials = joined if len(terms) == 1 and _INITIALS_QUERY.fullmatch(joined) else None
-    return Query(tuple(tokens), tuple(dict.fromkeys(terms)), initials)
+    return Query(tuple(tokens), tuple(dict.fromkeys(terms)), initials, len(fold(raw)))

@@ -36,13 +36,13 @@ QueryArg = Annotated[
 ]
 
 
-def _after(cursor: str | None) -> tuple[int, int, int] | None:
+def _after(cursor: str | None) -> tuple[int, int] | None:
     if cursor is None:
         return None
-    key = decode_cursor(cursor, 3)
+    key = decode_cursor(cursor, 2)
     if not all(isinstance(k, int) and 0 <= k <= validation.MAX_ID for k in key):
         raise DomainError("after is not a cursor for this list", field="after", code="BAD_CURSOR")
-    return key[0], key[1], key[2]
+    return key[0], key[1]
 
 
 class _Count:

@@ -69,6 +69,6 @@ class SearchHit:
     node: SearchResult = strawberry.field(description="The object itself")
     snippet: SearchSnippet = strawberry.field(description="Where it matched, with the matches marked")
     score: int = strawberry.field(
-        description="Rank, higher first: 6-7 title or name matched, 4-5 pinyin initials of the title, 2-3 only the "
-        "description; one less for an event whose last occurrence is over"
+        description="Rank, higher first: 8 the title or name is the query (4+ characters), 6-7 title or name matched, 4-5 pinyin "
+        "initials of the title, 2-3 only the description; one less for an event whose last occurrence is over"
     )
