@@ -23,6 +23,7 @@ from api.limits import create_counter, limit_middleware
 from api.live import create_bus
 from api.settings import Settings, get_settings
 from api.volunteering.http import export_routes
+from api.sheets.routes import sheet_routes
 from api.web import graphiql_page, landing, static_assets
 from api.web.date import DateHeader
 from schema.http import GraphQLApp
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         *feed_routes(settings),
         *image_routes(settings),
         *export_routes(),
+        *sheet_routes(settings),
         Route("/", landing),
         static_assets(),
     ]

@@ -396,3 +396,155 @@ def _years(years: list[int]) -> str:
         else:
             runs.append([y])
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+# --- sheets: Excel / CSV templates, import and export (docs/sheets.md) ----------------------------
+
+def _sheet(kind: str):
+    from api.sheets.columns import SHEETS
+
+    if kind not in SHEETS:
+        raise fail(f"KIND must be one of {', '.join(SHEETS)}, got {kind!r}")
+    return SHEETS[kind]
+
+
+@app.command("template", epilog=reads("database_url"))
+def template_command(
+    kind: str = typer.Argument(..., help="sites, venues, teams, people, memberships or events"),
+    output: str = typer.Option(..., "-o", "--output", help="The .xlsx file to write"),
+) -> None:
+    """Write the blank .xlsx template of a sheet (Chinese headers, notes, drop-downs, an example)."""
+    from api.sheets.template import build_template
+
+    sheet = _sheet(kind)
+    body = _run_db(lambda: build_template(sheet))
+    with open(output, "wb") as out:
+        out.write(body)
+    console.print(f"Template for {sheet.title} ({kind}) written to {output}", highlight=False)
+
+
+def _print_report(report, verbose: bool) -> None:
+    from rich.table import Table
+
+    if report.errors:
+        table = Table("行", "列", "问题", "值", title=f"{len(report.errors)} problem(s): nothing was written", title_style="red")
+        for e in report.errors:
+            table.add_row(str(e.row), e.header or "", e.message, e.value)
+        Console(stderr=True, width=200).print(table)
+        return
+    done = "would be" if report.dry_run else "were"
+    console.print(
+        f"{report.rows} rows: {report.count('CREATE')} {done} created, {report.count('UPDATE')} {done} changed, "
+        f"{report.count('UNCHANGED')} unchanged" + (" (dry run: nothing written)" if report.dry_run else ""),
+        highlight=False,
+    )
+    if verbose or report.dry_run:
+        table = Table("行", "", "记录", "改动的列")
+        for o in report.outcomes:
+            if o.action != "UNCHANGED":
+                table.add_row(str(o.row), {"CREATE": "新建", "UPDATE": "修改"}[o.action], o.label, "、".join(o.changed))
+        if table.row_count:
+            Console(stderr=True, width=200).print(table)
+
+
+@app.command("import", epilog=reads("database_url"))
+def import_command(
+    kind: str = typer.Argument(..., help="sites, venues, teams, people, memberships or events"),
+    file: str = typer.Argument(..., help="An .xlsx workbook (its first sheet) or a .csv file (UTF-8 or GB18030/GBK)"),
+    within: int = typer.Option(None, "--within", help="Only touch this site's subtree (a site id)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and show what would change; write nothing"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every created and changed row"),
+) -> None:
+    """Import a sheet: every row is checked first; any bad row and nothing is written."""
+    from api.domain.permissions import OPERATOR
+    from api.sheets.imports import import_file
+
+    _sheet(kind)
+    try:
+        with open(file, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror}") from None
+
+    async def work():
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task(f"{'Checking' if dry_run else 'Importing'} {kind}", total=None)
+            return await import_file(kind, data, file, actor=OPERATOR, within=within, dry_run=dry_run,
+                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+    report = _run_db(work)
+    _print_report(report, verbose)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _day(value: str | None, option: str):
+    if value is None:
+        return None
+    from api.sheets.phrases import CellError, parse_date
+
+    try:
+        return parse_date(value)
+    except CellError as exc:
+        raise fail(f"{option}: {exc.message}") from None
+
+
+@app.command("export", epilog=reads("database_url"))
+def export_command(
+    kind: str = typer.Argument(..., help="sites, venues, teams, people, memberships or events"),
+    output: str = typer.Option(..., "-o", "--output", help="The file to write"),
+    format: str = typer.Option("xlsx", "--format", help="xlsx or csv (UTF-8 with BOM, which Excel opens correctly)"),
+    within: int = typer.Option(None, "--within", help="Only this site's subtree (a site id)"),
+    start: str = typer.Option(None, "--from", help="Events: first date (inclusive), e.g. 2026-03-01"),
+    end: str = typer.Option(None, "--to", help="Events: last date (inclusive)"),
+) -> None:
+    """Export records in their template's columns (export, edit, import changes only what you edited)."""
+    from api.domain.permissions import OPERATOR
+    from api.models.sites import Site
+    from api.sheets.exports import FORMATS, Export
+
+    _sheet(kind)
+    if format not in FORMATS:
+        raise fail(f"--format must be xlsx or csv, got {format!r}")
+    first, last = _day(start, "--from"), _day(end, "--to")
+
+    async def work():
+        site = None
+        if within is not None:
+            site = await Site.get_or_none(id=within, deleted_at__isnull=True)
+            if site is None:
+                from api.domain.errors import DomainError
+
+                raise DomainError(f"no site with id {within}")
+        return await FORMATS[format][0](Export(kind, OPERATOR, site, first, last))
+
+    body = _run_db(work)
+    with open(output, "wb") as out:
+        out.write(body)
+    console.print(f"{kind} written to {output}", highlight=False)
+
+
+@app.command("plan", epilog=reads("database_url"))
+def plan_command(
+    site: int = typer.Argument(..., help="The site whose subtree's plan it is (a centre for a county)"),
+    month: str = typer.Argument(..., help="The month, YYYY-MM"),
+    format: str = typer.Option("xlsx", "--format", help="xlsx, or html (an article for the WeChat editor)"),
+    output: str = typer.Option(..., "-o", "--output", help="The file to write"),
+) -> None:
+    """Write the monthly plan (月度活动计划): published activities grouped by township."""
+    from api.domain.errors import DomainError
+    from api.models.sites import Site
+    from api.sheets.plan import build_plan, page, parse_month, plan_xlsx
+
+    if format not in ("xlsx", "html"):
+        raise fail(f"--format must be xlsx or html, got {format!r}")
+
+    async def work():
+        row = await Site.get_or_none(id=site, deleted_at__isnull=True)
+        if row is None:
+            raise DomainError(f"no site with id {site}")
+        plan = await build_plan(row, parse_month(month))
+        return plan, plan_xlsx(plan) if format == "xlsx" else page(plan).encode()
+
+    plan, body = _run_db(work)
+    with open(output, "wb") as out:
+        out.write(body)
+    console.print(f"{plan.title}: {plan.count} activities in {len(plan.groups)} groups, written to {output}", highlight=False)

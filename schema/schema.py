@@ -41,6 +41,7 @@ from schema.volunteers import (
     VolunteerMutation,
     VolunteerQuery,
 )
+from schema.sheets.mutations import SheetMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -56,7 +57,7 @@ class Query(NetworkQuery, CalendarQuery, ChinaCalendarQuery, BoardQuery, StatsQu
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
 class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, ChinaCalendarMutation, RecordMutation,
                AccessMutation, OrderMutation, VolunteerMutation, ReportMutation,
-               AttendanceMutation, PointsMutation):
+               AttendanceMutation, PointsMutation, SheetMutation):
     pass
 
 

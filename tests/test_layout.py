@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search", "api.volunteering",
-                     "api.content", "api.china_calendar")
+                     "api.content", "api.china_calendar", "api.sheets")
 
 
 def _module_name(path: Path) -> str:
@@ -126,3 +126,8 @@ def test_feeds_never_import_graphql():
 def test_content_rules_know_no_graphql():
     wrong = _imports_of("api/content", "schema")
     assert not wrong, f"api/content holds rules and storage, no GraphQL: {sorted(wrong)}"
+
+
+def test_sheets_never_import_graphql():
+    wrong = _imports_of("api/sheets", "schema")
+    assert not wrong, f"api/sheets holds rules; its GraphQL face is schema/sheets: {sorted(wrong)}"

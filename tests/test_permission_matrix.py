@@ -142,6 +142,8 @@ CASES: dict[str, Case] = {
     # Any record (schema/core/records.py)
     "deleteRecord": Case(SUBTREE, lambda w: _fresh_venue_delete(w)),
     "restoreRecord": Case(SUBTREE, _deleted_venue),
+    # A sheet of one event at the station, sent as a GraphQL multipart upload (see attempt).
+    "importSheet": Case(SUBTREE, lambda w: _const({"kind": "EVENTS", "file": _event_sheet(w.unique("矩阵导入"))})),
     # Accounts and tokens (schema/access/mutations.py)
     "createServiceToken": Case(ADMIN_ONLY, lambda w: _const({
         "name": w.unique("大屏"), "siteId": gid("Site", w.net.station.id), "role": "VIEWER"})),
@@ -272,6 +274,13 @@ async def attempt(client, callers: Callers, caller: str, name: str, input: dict)
     if files := {k: v for k, v in input.items() if isinstance(v, bytes)}:
         return await upload(client, token, document(name), input, files)
     return await post(client, token, document(name), input=input)
+
+
+def _event_sheet(title: str) -> bytes:
+    from tests.sheets_support import sheet_rows, xlsx
+
+    station = "洛江区新时代文明实践中心/河市镇新时代文明实践所/洛阳村新时代文明实践站"
+    return xlsx(sheet_rows("events", {"类型": "活动", "标题": title, "平台": "文化服务", "阵地": station, "日期": "2026-04-04"}))
 
 
 def refusal(caller: str, response) -> str | None:

@@ -66,3 +66,15 @@ class Actor:
 
 
 ANONYMOUS = Actor(label="anonymous")
+
+
+@dataclass(frozen=True)
+class Operator(Actor):
+    """Whoever runs the `wenming` command on the server: they hold the database itself, so
+    every role everywhere (the audit log still names them)."""
+
+    def role_at(self, path: str | None) -> Role | None:
+        return Role.ADMIN
+
+
+OPERATOR = Operator(label="command line (wenming)")

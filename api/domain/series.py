@@ -47,7 +47,8 @@ async def _checked(event: Event, changes: dict[str, Any], lecturer_ids: list[int
     merged = {name: changes.get(name, getattr(event, name)) for name in CHECKED}
     lecturers = lecturer_ids if lecturer_ids is not None else await _lecturer_ids(event)
     normalised = await event_rules.check_event(**merged, lecturer_ids=lecturers)
-    return {k: v for k, v in normalised.items() if k in changes}
+    # The fields the event rules do not check (platform, team, topic ...) pass as given.
+    return {**changes, **{k: v for k, v in normalised.items() if k in changes}}
 
 
 async def _set_lecturers(event: Event, lecturer_ids: list[int] | None) -> None:

@@ -14,8 +14,9 @@ from api.limits.websockets import WebSocketCap
 from api.settings import Settings
 
 
-# Where an image may be uploaded as multipart/form-data (api/content/routes.py, GraphQL's uploadImage).
-UPLOAD_PATHS = ("/uploads/images", "/graphql")
+# Where a file may be uploaded as multipart/form-data: images (api/content/routes.py, GraphQL's
+# uploadImage, and importSheet's sheet) and sheets (api/sheets/routes.py; a path ending in / is a prefix).
+UPLOAD_PATHS = ("/uploads/images", "/graphql", "/sheets/import/")
 
 
 def limit_middleware(settings: Settings, counter: Counter) -> list[Middleware]:

@@ -28,7 +28,8 @@ class BodyLimit:
         self.upload_paths, self.max_upload_bytes, self.upload_timeout = upload_paths, max_upload_bytes, upload_timeout
 
     def _limits(self, scope: Scope) -> tuple[int, float]:
-        if scope.get("path") in self.upload_paths and any(
+        path = scope.get("path", "")
+        if any(path == p or (p.endswith("/") and path.startswith(p)) for p in self.upload_paths) and any(
             name == b"content-type" and value.startswith(b"multipart/form-data") for name, value in scope["headers"]
         ):
             return self.max_upload_bytes + FORM_OVERHEAD, max(self.timeout, self.upload_timeout)
@@ -71,7 +72,7 @@ class BodyLimit:
         await self.app(scope, _replay(b"".join(chunks), receive), send)
 
     async def _too_large(self, send: Send, max_bytes: int) -> None:
-        hint = "an image of at most the upload limit" if max_bytes != self.max_bytes else \
+        hint = "a file of at most the upload limit" if max_bytes != self.max_bytes else \
             "a query over GET, or a trusted document by id"
         await refuse(send, 413, f"The request body is larger than {max_bytes} bytes; send less ({hint})",
                      "BODY_TOO_LARGE", close=True, limit=max_bytes)

@@ -82,6 +82,9 @@ class Event(Record):
         null=True, db_index=True,
         description="Series split in two (THIS_AND_FOLLOWING): the id of its first part, the same on every part, null for an event never split",
     )
+    external_key = fields.CharField(
+        max_length=64, null=True, db_index=True, description="外部编号: the row's key in the office's own sheet"
+    )
 
     class Meta:
         table = "event"

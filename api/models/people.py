@@ -19,6 +19,9 @@ class Person(Record):
     # Private.
     volunteer_number = fields.CharField(max_length=32, null=True)
     phone = fields.CharField(max_length=30, default="")
+    external_key = fields.CharField(
+        max_length=64, null=True, db_index=True, description="外部编号: the row's key in the office's own sheet"
+    )
 
     class Meta:
         table = "person"

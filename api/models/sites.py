@@ -62,6 +62,9 @@ class Site(Record):
     # Private: never in a public response.
     contact_name = fields.CharField(max_length=50, default="")
     contact_phone = fields.CharField(max_length=30, default="")
+    external_key = fields.CharField(
+        max_length=64, null=True, db_index=True, description="外部编号: the row's key in the office's own sheet"
+    )
 
     class Meta:
         table = "site"

@@ -55,6 +55,9 @@ class Team(Record):
     is_lecture_team = fields.BooleanField(default=False, db_index=True)
     founded_on = fields.DateField(null=True)
     description = fields.TextField(default="")
+    external_key = fields.CharField(
+        max_length=64, null=True, db_index=True, description="外部编号: the row's key in the office's own sheet"
+    )
 
     class Meta:
         table = "team"
