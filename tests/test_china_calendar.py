@@ -3,6 +3,7 @@ and solar terms against tyme4py, corrections by an ADMIN, and the holiday feed."
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -237,6 +238,14 @@ async def test_a_fresh_database_is_filled_once(db):
     assert await table.ensure_filled() is True
     assert await table.ensure_filled() is False
     assert await HolidayDay.filter(day=date(2026, 2, 17), kind=DayKind.HOLIDAY).exists()
+
+
+async def test_two_workers_starting_on_a_fresh_database_fill_it_once_without_failing(db):
+    # Both find the table empty; on PostgreSQL both insert at once and one meets the other's rows.
+    results = await asyncio.gather(table.ensure_filled(), table.ensure_filled())
+    assert sorted(results) == [False, True] or results == [True, True]
+    days = await HolidayDay.filter(day__gte=date(2026, 1, 1), day__lte=date(2026, 12, 31)).values_list("day", flat=True)
+    assert len(days) == len(set(days)) > 0
 
 
 DOC_ROW = re.compile(r"^\| (\d{4}-\d\d-\d\d)[^|]*\|(.*)\|$", re.M)

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from importlib.metadata import version as package_version
 
 import holidays as holiday_library
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from api.domain import validation
 from api.domain.clock import now
@@ -109,6 +111,11 @@ async def sync(years: range) -> dict[int, int]:
         check_year(year)
     if not years:
         return {}
+    async with in_transaction():  # all the years or none
+        return await _sync(years)
+
+
+async def _sync(years: range) -> dict[int, int]:
     source_version = package_version("holidays")
     stamp = now()
     first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
@@ -149,10 +156,14 @@ async def sync(years: range) -> dict[int, int]:
 
 
 async def ensure_filled() -> bool:
-    """Fill the default years on a database that has none yet (a fresh install); True if it did."""
+    """Fill the default years on a database that has none yet (a fresh install); True if it did.
+    Several workers starting at once on a fresh database: one fills, the others find it filled."""
     if await HolidayYear.exists():
         return False
-    await sync(DEFAULT_YEARS)
+    try:
+        await sync(DEFAULT_YEARS)  # one transaction: all the years or none
+    except IntegrityError:  # another worker filled it at the same moment
+        return False
     return True
 
 
