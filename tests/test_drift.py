@@ -17,6 +17,7 @@ from api.domain.occurrences import HORIZON_BATCH, MAX_WINDOW_DAYS
 from api.feeds import CACHE_CONTROL as FEED_CACHE_CONTROL
 from api.feeds import params
 from api.feeds.service import MAX_FEED_COMPONENTS
+from api.search.tokens import POLYPHONE_SPELLINGS
 from api.settings import Settings
 from schema.core import pagination, persisted, protection, query_cost
 from schema.schema import sdl
@@ -72,6 +73,7 @@ CLAIMS = [
           ("max_image_pixels", Settings.model_fields["max_image_pixels"].default, ""),
           ("upload_timeout_seconds", int(Settings.model_fields["upload_timeout_seconds"].default), " s"),
       ]],
+    ("polyphone spellings", (POLYPHONE_SPELLINGS,), rf"keeps its {NUMBER}\s+likeliest spellings"),
     ("retry after an outage", (availability.RETRY_AFTER_SECONDS,), rf"`Retry-After: {NUMBER}`"),
     ("idempotency keys kept", (idempotency.KEEP_HOURS,), rf"kept \*\*{NUMBER} hours\*\*"),
     ("idempotency key length", (idempotency.MAX_KEY_LENGTH,), rf"longer than {NUMBER} characters or"),

@@ -86,6 +86,25 @@ async def test_pinyin_initials_find_names(net, gql):
     assert "洛江区志愿服务总队" in await find(gql, "zyfw")
 
 
+async def test_pinyin_initials_of_polyphones_take_each_reading(net, gql):
+    from api.domain.sites import create_site
+    from api.models.sites import SiteKind
+
+    for name in ("重阳敬老服务点", "长乐社区服务点", "银行网点志愿服务点", "长泰县服务点"):
+        await create_site(kind=SiteKind.POINT, name=name, parent=net.station)
+    await reindex()
+    # The reading a phrase gives (重阳 chóng, 银行 háng, 长乐 cháng) and the character's most
+    # common one (重 zhòng, 行 xíng) both find it; 长泰 is in no phrase list: both readings.
+    for typed, name in [("cyjl", "重阳敬老服务点"), ("zyjl", "重阳敬老服务点"), ("clsq", "长乐社区服务点"),
+                        ("yhwd", "银行网点志愿服务点"), ("yxwd", "银行网点志愿服务点"), ("ctx", "长泰县服务点"),
+                        ("ztx", "长泰县服务点")]:
+        data = await gql(SEARCH, q=typed)
+        assert names(data) == [name], typed
+        assert data["search"]["edges"][0]["node"]["snippet"]["highlights"] == [{"start": 0, "length": len(typed)}]
+    # A reading neither common nor given by a phrase is not indexed: 有 as wěi.
+    assert await find(gql, "ldws") == []
+
+
 async def test_full_width_and_mixed_latin(net, gql, client):
     callers = await make_callers(net)
     created = await mutate(client, callers.editor, """

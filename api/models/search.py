@@ -22,7 +22,9 @@ class SearchDoc(Model):
     kind = fields.CharEnumField(SearchKind, max_length=12)
     object_id = fields.IntField()
     site_path = fields.CharField(max_length=255, null=True, description="For `within`: the site the object belongs to")
-    # Ranking: a title of the query's length that holds all its tokens is the query (score 8).
+    # Length of the folded title. Used only for score 8: a title of the query's length holding all
+    # its tokens is the query. Ties are NOT broken by it (they go by index order, api/search/query.py);
+    # the description below is migration 0005's, kept as written there (migrations are not edited).
     title_len = fields.IntField(description="Length of the title: among equal scores the shorter (closer) name first")
     last_end = fields.DatetimeField(null=True, description="Events: end of the last occurrence, null for an open series")
     title_tokens = fields.TextField(description="Tokens of the title or name")

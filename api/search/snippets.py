@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.search.index import Fields
-from api.search.tokens import Query, fold_chars, initial, is_cjk
+from api.search.tokens import Query, fold_chars, initials, is_cjk
 
 WIDTH = 60  # characters of context shown around the first match in a long text
 
@@ -40,11 +40,14 @@ def _spans(text: str, q: Query) -> list[tuple[int, int]]:
     return _merge(spans)
 
 
-def _initials_spans(text: str, initials: str) -> list[tuple[int, int]]:
-    """Where the title's characters have these pinyin initials (xjt -> 宣讲团)."""
-    hay = "".join((initial(ch) or " ") if is_cjk(ch) else " " for ch in text)
-    start = hay.find(initials)
-    return [(start, start + len(initials))] if start != -1 else []
+def _initials_spans(text: str, typed: str) -> list[tuple[int, int]]:
+    """Where the title's characters may be typed as these pinyin initials (xjt -> 宣讲团, and
+    cy -> 重阳 as well as zy: each character with any of its readings, as indexed)."""
+    letters = [set(initials(ch)) if is_cjk(ch) else set() for ch in text]
+    for start in range(len(text) - len(typed) + 1):
+        if all(typed[k] in letters[start + k] for k in range(len(typed))):
+            return [(start, start + len(typed))]
+    return []
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

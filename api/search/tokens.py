@@ -4,7 +4,7 @@ Chinese has no spaces and the usual query is two characters (讲座), so CJK tex
 character bigrams (and single characters, for one-character queries); Latin letters and
 digits as words. Before that, text is folded: NFKC (full-width ＡＩ５Ｇ -> AI5G), lower case,
 traditional -> simplified (講座 -> 讲座). Titles also give pinyin initials of their CJK runs
-(宣讲团 -> xjt), for kiosk keyboards.
+(宣讲团 -> xjt), for kiosk keyboards, every reading of a polyphone (重阳: zy, cy).
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice, product
 
 import opencc
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 MAX_QUERY_CHARS = 50  # longer than any name; a query is a few words, not a paragraph
 MAX_QUERY_TOKENS = 24
 INITIALS_MIN, INITIALS_MAX = 2, 8  # `xjt`: initials runs indexed up to 8 letters long
+POLYPHONE_SPELLINGS = 4  # initials spellings indexed per stretch of a title whose characters have several readings
 
 _T2S = opencc.OpenCC("t2s")
 # CJK ideographs (unified, extension A, compatibility) are indexed by character.
@@ -71,28 +73,47 @@ def text_tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=32768)
+def initials(ch: str, readings: int = 2) -> tuple[str, ...]:
+    """The pinyin initials of a character's `readings` most common readings, that order
+    (() when it has none): 长 -> z (zhǎng), c (cháng); 行 -> x, h; 有 -> y (yǒu, yòu)."""
+    spoken = pinyin(ch, style=Style.TONE, heteronym=True)[0][:readings]  # 有: yǒu, yòu (not wěi)
+    letters = (unicodedata.normalize("NFD", r)[:1] for r in spoken)  # ài -> a
+    return tuple(dict.fromkeys(x for x in letters if x.isascii() and x.isalpha()))
+
+
 def initial(ch: str) -> str:
-    """A character's pinyin initial in its most common reading ("" when it has none). Per
-    character, cached: phrase context would fix a few polyphones (长泰 cháng, not zhǎng) at
-    a hundred times the cost."""
-    letter = lazy_pinyin(ch, style=Style.FIRST_LETTER)[0][:1]
-    return letter if letter.isascii() and letter.isalpha() else ""
+    """The initial of a character's most common reading ("" when it has none)."""
+    return next(iter(initials(ch, 1)), "")
+
+
+@lru_cache(maxsize=32768)
+def _choices(run: str) -> tuple[tuple[str, ...], ...] | None:
+    """For each character of a CJK run, the initials it may be typed with: the reading its
+    phrase gives (重阳 chóng, 银行 háng), then its own two most common readings (长泰 is in no
+    phrase list: zhǎng, cháng); rarer readings (有 wěi, 声 qìng) are left out, as noise.
+    None when a character has no reading. Cached per run: phrase lookup costs ~40 us a character."""
+    if not all(initials(ch) for ch in run):
+        return None
+    phrase = lazy_pinyin(run, style=Style.FIRST_LETTER)
+    if len(phrase) != len(run):
+        phrase = [initial(ch) for ch in run]
+    return tuple(tuple(dict.fromkeys((p[:1], *initials(ch)))) for p, ch in zip(phrase, run))
 
 
 def initials_tokens(text: str) -> list[str]:
     """Pinyin initials of every 2..8-character stretch of the CJK runs: 洛地有声宣讲团 gives
-    ld, ldy, ..., xj, xjt, so `xjt` finds the team by a substring of its name."""
+    ld, ldy, ..., xj, xjt, so `xjt` finds the team by a substring of its name. A stretch with
+    polyphones gives each spelling (重阳 -> cy, zy; 长乐 -> cl, zl, cy, zy), the phrase's
+    reading first, at most POLYPHONE_SPELLINGS of them."""
     out: dict[str, None] = {}
     for run in runs(text):
-        if not is_cjk(run):
+        if not is_cjk(run) or (choices := _choices(run)) is None:
             continue
-        letters = "".join(initial(ch) for ch in run)
-        if len(letters) != len(run):  # a character without a reading: skip the run
-            continue
-        for i in range(len(letters)):
+        for i in range(len(run)):
             for n in range(INITIALS_MIN, INITIALS_MAX + 1):
-                if i + n <= len(letters):
-                    out[letters[i : i + n]] = None
+                if i + n <= len(run):
+                    spellings = islice(product(*choices[i : i + n]), POLYPHONE_SPELLINGS)
+                    out.update(dict.fromkeys("".join(s) for s in spellings))
     return list(out)
 
 
