@@ -145,6 +145,19 @@ def demo(scale: int = typer.Option(1, min=1, max=50, help="Grow the demo network
     _migrate(url)
     _load_demo(url, scale)
     _fill_holidays(url)
+    _analyze(url)
+
+
+def _analyze(url: str) -> None:
+    from api.db.statistics import analyze
+
+    async def run() -> None:
+        async with db.connected(url):
+            await analyze()
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    console.print(f"Planner statistics gathered (ANALYZE) in {time.perf_counter() - started:.1f} s")
 
 
 def _fill_holidays(url: str) -> None:

@@ -45,6 +45,8 @@ CLAIMS = [
     ("feed size cap", (MAX_FEED_COMPONENTS,), rf"at most \*\*{NUMBER} VEVENTs"),
     ("horizon job batch", (HORIZON_BATCH,), rf"horizon job works in batches of {NUMBER} events"),
     ("series cap", (recurrence.MAX_INSTANCES,), rf"more than {NUMBER} occurrences up to the horizon"),
+    ("longest event", (recurrence.MAX_DURATION_DAYS,), rf"lasting over {NUMBER} days"),
+    ("longest event", (recurrence.MAX_DURATION_DAYS,), rf"lasts at most {NUMBER} days"),
     ("horizon default", (Settings.model_fields["occurrence_horizon_days"].default,),
      rf"HORIZON_DAYS`? (?:ahead )?\(default {NUMBER}\)"),
     ("all-day service hours", (stats.ALL_DAY_HOURS_PER_DAY,), rf"all-day one counts {NUMBER} hours a day"),

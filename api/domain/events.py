@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from api.domain import occurrences, validation
 from api.domain.clock import local
 from api.domain.errors import DomainError
-from api.domain.recurrence import check_series, is_instance, parse_exdates
+from api.domain.recurrence import MAX_DURATION, MAX_DURATION_DAYS, check_series, is_instance, parse_exdates
 from api.domain.writes import save_versioned
 from api.models.events import Event, EventKind, EventLecturer, EventOverride, LectureFormat
 from api.models.people import Person
@@ -25,6 +25,13 @@ def _check_times(starts_at: datetime, ends_at: datetime, all_day: bool) -> None:
             f"endsAt ({local(ends_at).isoformat()}) must be after startsAt ({local(starts_at).isoformat()})",
             field="endsAt",
             code="END_BEFORE_START",
+        )
+    if ends_at - starts_at > MAX_DURATION:
+        raise DomainError(
+            f"an event lasts at most {MAX_DURATION_DAYS} days; endsAt ({local(ends_at).isoformat()}) is "
+            f"{(ends_at - starts_at).days} days after startsAt: make a longer one a series",
+            field="endsAt",
+            code="TOO_LONG",
         )
     if all_day and (local(starts_at).time() != datetime.min.time() or local(ends_at).time() != datetime.min.time()):
         raise DomainError("an all-day event starts and ends at local midnight", field="startsAt", code="NOT_A_DATE")

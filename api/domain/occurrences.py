@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from api.domain import clock
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
-from api.domain.recurrence import Change, expand
+from api.domain.recurrence import MAX_DURATION, Change, expand
 from api.domain.sites import subtree
 from api.models.events import Event, EventKind, EventOverride, EventStatus, Occurrence
 from api.models.sites import Site
@@ -55,12 +55,18 @@ class OccurrenceFilter:
             )
 
     def queryset(self) -> QuerySet[Occurrence]:
-        """Public occurrences overlapping [start, end), in time order. Drafts never show."""
+        """Public occurrences overlapping [start, end), in time order. Drafts never show.
+
+        The start is bounded on both sides (nothing lasts longer than MAX_DURATION), so the
+        index on (site_id, starts_at) is read over the window only: for one site, or for each
+        site of a subtree (its ids from the path index), however long the history and however
+        big the rest of the network."""
         qs = Occurrence.filter(
-            starts_at__lt=self.end, ends_at__gt=self.start, event_status__not=EventStatus.DRAFT
+            starts_at__lt=self.end, starts_at__gt=self.start - MAX_DURATION, ends_at__gt=self.start,
+            event_status__not=EventStatus.DRAFT,
         )
         if self.within_path:
-            qs = qs.filter(subtree(self.within_path, "site_path"))
+            qs = qs.filter(site_id__in=Subquery(Site.filter(subtree(self.within_path)).values("id")))
         if self.site_id is not None:
             qs = qs.filter(site_id=self.site_id)
         if self.kinds:

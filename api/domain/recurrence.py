@@ -17,6 +17,11 @@ from api.domain.errors import DomainError
 
 ALLOWED_FREQUENCIES = {DAILY: "DAILY", WEEKLY: "WEEKLY", MONTHLY: "MONTHLY", YEARLY: "YEARLY"}
 MAX_INSTANCES = 2000  # per series up to the horizon: a daily series for five years fits
+# The longest an event, or one occurrence of a series, may last (a month-long exhibition fits).
+# Occurrence windows rely on it: whatever overlaps [start, end) starts after start - this, so
+# the time index is read over the window, not over all history (api.domain.occurrences).
+MAX_DURATION_DAYS = 31
+MAX_DURATION = timedelta(days=MAX_DURATION_DAYS)
 
 
 @dataclass(frozen=True)

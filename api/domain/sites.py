@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -25,8 +26,40 @@ ALLOWED_PARENTS: dict[SiteKind, frozenset[SiteKind | None]] = {
 
 
 def subtree(path: str, field: str = "path") -> Q:
-    """Filter for a site and everything below it, by materialised path prefix."""
+    """Filter for a site and everything below it, by materialised path prefix, spelled so the
+    path index serves it on each database. SQLite: a range in binary order (Tortoise's
+    ``startswith`` there is ``CAST(path AS VARCHAR) LIKE``, which no index serves). PostgreSQL:
+    ``LIKE 'prefix%'``, which its ``varchar_pattern_ops`` indexes (migration 0002) turn into a
+    byte range whatever the database's collation (a plain ``<`` would follow the collation)."""
+    if not path:
+        return Q()
+    if connections.get("default").capabilities.dialect == "sqlite":
+        return Q(**{f"{field}__gte": path, f"{field}__lt": path_upper_bound(path)})
     return Q(**{f"{field}__startswith": path})
+
+
+def subtree_sql(dialect: str, column: str, path: str, first_mark: int = 1) -> tuple[str, list[str]]:
+    """``subtree`` for hand-written SQL: the condition and its parameters (PostgreSQL
+    placeholders numbered from ``first_mark``)."""
+    if dialect == "postgres":
+        return f"{column} LIKE ${first_mark}", [path + "%"]  # paths hold digits and '/' only
+    return f"{column} >= ? AND {column} < ?", [path, path_upper_bound(path)]
+
+
+def below_sql(dialect: str, ancestor: str, descendant: str) -> str:
+    """SQL: the path column ``descendant`` is strictly below the path column ``ancestor`` (a
+    join of sites to their subtrees), as the same index-served range as ``subtree``: binary
+    ``>``/``<`` on SQLite, the pattern operators of ``varchar_pattern_ops`` on PostgreSQL."""
+    upper = f"substr({ancestor}, 1, length({ancestor}) - 1) || '0'"  # path_upper_bound: '/' + 1
+    if dialect == "postgres":
+        return f"{descendant} ~>~ {ancestor} AND {descendant} ~<~ ({upper})"
+    return f"{descendant} > {ancestor} AND {descendant} < {upper}"
+
+
+def path_upper_bound(path: str) -> str:
+    """The least string above every string starting with ``path`` (in binary order): its last
+    character plus one. ``/1/5/`` -> ``/1/50``: every path below /1/5/ sorts before it."""
+    return path[:-1] + chr(ord(path[-1]) + 1)
 
 
 def ancestor_ids(path: str) -> list[int]:

@@ -35,7 +35,7 @@ from tortoise.queryset import QuerySet
 from api.domain import clock
 from api.domain.errors import DomainError
 from api.domain.occurrences import OccurrenceFilter
-from api.domain.sites import subtree
+from api.domain.sites import subtree, subtree_sql
 from api.models.events import EventKind, EventStatus, Occurrence
 from api.models.people import Person
 from api.models.sites import Site, SiteKind
@@ -137,7 +137,7 @@ FROM (
   LEFT JOIN site c ON c.parent_id = p.id AND c.deleted_at IS NULL
     AND c.kind = CASE p.kind WHEN 'CENTER' THEN 'INSTITUTE' ELSE 'STATION' END
   WHERE p.kind IN ('CENTER', 'INSTITUTE') AND p.region_unit_count IS NOT NULL
-    AND p.deleted_at IS NULL AND p.path LIKE {path}
+    AND p.deleted_at IS NULL AND {in_subtree}
   GROUP BY p.id, p.kind, p.region_unit_count
 ) per_region
 GROUP BY kind
@@ -147,8 +147,8 @@ GROUP BY kind
 async def coverage(scope: Scope) -> dict[SiteKind, Coverage]:
     """Keyed by the parent kind: CENTER for townships, INSTITUTE for villages."""
     conn = connections.get("default")
-    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    _, rows = await conn.execute_query(COVERAGE_SQL.format(path=mark), [f"{scope.within_path or '/'}%"])
+    in_subtree, params = subtree_sql(conn.capabilities.dialect, "p.path", scope.within_path or "/")
+    _, rows = await conn.execute_query(COVERAGE_SQL.format(in_subtree=in_subtree), params)
     found = {SiteKind(r[0]): Coverage(int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in (tuple(x) for x in rows)}
     return {k: found.get(k, Coverage(0, 0, 0)) for k in (SiteKind.CENTER, SiteKind.INSTITUTE)}
 

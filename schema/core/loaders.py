@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -17,6 +18,7 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from api.domain import clock
+from api.domain.sites import below_sql
 from api.models.content import Image
 from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence
 from api.models.people import Person
@@ -49,13 +51,15 @@ def _placeholders(n: int, start: int = 1) -> str:
 
 
 async def _subtree_counts(site_ids: Sequence[int]) -> list[dict[str, int]]:
-    """Counts of every site kind below each site (the site itself excluded), in one query."""
+    """Counts of every site kind below each site (the site itself excluded), in one query:
+    each site's subtree is read as a range of the path index, never the whole network."""
+    conn = connections.get("default")
+    below = below_sql(conn.capabilities.dialect, "a.path", "d.path")
     sql = (
-        "SELECT a.id, d.kind, COUNT(*) FROM site a JOIN site d ON d.path LIKE a.path || '%' "
-        "AND d.id <> a.id AND d.deleted_at IS NULL "
+        f"SELECT a.id, d.kind, COUNT(*) FROM site a JOIN site d ON {below} AND d.deleted_at IS NULL "
         f"WHERE a.id IN ({_placeholders(len(site_ids))}) GROUP BY a.id, d.kind"
     )
-    _, rows = await connections.get("default").execute_query(sql, list(site_ids))
+    _, rows = await conn.execute_query(sql, list(site_ids))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for row in rows:
         values = list(row.values()) if hasattr(row, "values") else list(row)
@@ -108,48 +112,57 @@ async def _report_team_ids(report_ids: Sequence[int]) -> list[list[int]]:
     return [groups[i] for i in report_ids]
 
 
+_LIVE = {"deleted_at__isnull": True}
+
+
 class Loaders:
-    """Every loader a request may use; created lazily so unused ones cost nothing."""
+    """Every loader a request may use, each built on first use: a request touches a few of
+    them, and building all of them eagerly cost more than a small request itself."""
 
     def __init__(self) -> None:
-        live = {"deleted_at__isnull": True}
-        self.site = _by_id(Site, **live)
-        self.venue = _by_id(Venue, **live)
-        self.platform = _by_id(Platform, **live)
-        self.team = _by_id(Team, **live)
-        self.lecturer = _by_id(Person, is_lecturer=True, **live)
-        self.campaign = _by_id(Campaign, **live)
-        self.person = _by_id(Person, **live)  # volunteers too: schema.people.types checks who may see them
-        self.membership = _by_id(Membership, **live)
-        # Paths of sites soft-deleted or not: whose data a row is outlives its site's deletion.
-        self.any_site = _by_id(Site)
-        self.team_memberships = _grouped(
-            lambda ids: Membership.filter(team_id__in=ids, person__deleted_at__isnull=True, **live).order_by("id"),
-            "team_id",
-        )
-        self.event = _by_id(Event, deleted_at__isnull=True, status__not=EventStatus.DRAFT)
-        self.occurrence = DataLoader(_occurrences_by_key)
-        self.site_children = _grouped(lambda ids: Site.filter(parent_id__in=ids, **live).order_by("id"), "parent_id")
-        self.site_venues = _grouped(lambda ids: Venue.filter(site_id__in=ids, **live).order_by("id"), "site_id")
-        self.site_teams = _grouped(lambda ids: Team.filter(home_site_id__in=ids, **live).order_by("id"), "home_site_id")
-        self.team_children = _grouped(lambda ids: Team.filter(parent_id__in=ids, **live).order_by("id"), "parent_id")
-        self.team_members = _grouped(
-            lambda ids: Membership.filter(team_id__in=ids, person__is_lecturer=True, person__deleted_at__isnull=True, **live)
-            .select_related("person")
-            .order_by("id"),
-            "team_id",
-        )
-        self.event_lecturers = _grouped(
-            lambda ids: EventLecturer.filter(event_id__in=ids, person__deleted_at__isnull=True)
-            .select_related("person")
-            .order_by("position", "id"),
-            "event_id",
-        )
-        self.report_team_ids = DataLoader(_report_team_ids)
-        self.image = _by_id(Image)
-        self.subtree_counts = DataLoader(_subtree_counts)
         self._upcoming: dict[int, DataLoader] = {}
-        self.member_count = DataLoader(self._member_counts)
+
+    site = cached_property(lambda self: _by_id(Site, **_LIVE))
+    venue = cached_property(lambda self: _by_id(Venue, **_LIVE))
+    platform = cached_property(lambda self: _by_id(Platform, **_LIVE))
+    team = cached_property(lambda self: _by_id(Team, **_LIVE))
+    lecturer = cached_property(lambda self: _by_id(Person, is_lecturer=True, **_LIVE))
+    campaign = cached_property(lambda self: _by_id(Campaign, **_LIVE))
+    # volunteers too: schema.people.types checks who may see them
+    person = cached_property(lambda self: _by_id(Person, **_LIVE))
+    membership = cached_property(lambda self: _by_id(Membership, **_LIVE))
+    # Paths of sites soft-deleted or not: whose data a row is outlives its site's deletion.
+    any_site = cached_property(lambda self: _by_id(Site))
+    team_memberships = cached_property(lambda self: _grouped(
+        lambda ids: Membership.filter(team_id__in=ids, person__deleted_at__isnull=True, **_LIVE).order_by("id"),
+        "team_id",
+    ))
+    event = cached_property(lambda self: _by_id(Event, deleted_at__isnull=True, status__not=EventStatus.DRAFT))
+    occurrence = cached_property(lambda self: DataLoader(_occurrences_by_key))
+    site_children = cached_property(lambda self: _grouped(
+        lambda ids: Site.filter(parent_id__in=ids, **_LIVE).order_by("id"), "parent_id"))
+    site_venues = cached_property(lambda self: _grouped(
+        lambda ids: Venue.filter(site_id__in=ids, **_LIVE).order_by("id"), "site_id"))
+    site_teams = cached_property(lambda self: _grouped(
+        lambda ids: Team.filter(home_site_id__in=ids, **_LIVE).order_by("id"), "home_site_id"))
+    team_children = cached_property(lambda self: _grouped(
+        lambda ids: Team.filter(parent_id__in=ids, **_LIVE).order_by("id"), "parent_id"))
+    team_members = cached_property(lambda self: _grouped(
+        lambda ids: Membership.filter(team_id__in=ids, person__is_lecturer=True, person__deleted_at__isnull=True, **_LIVE)
+        .select_related("person")
+        .order_by("id"),
+        "team_id",
+    ))
+    event_lecturers = cached_property(lambda self: _grouped(
+        lambda ids: EventLecturer.filter(event_id__in=ids, person__deleted_at__isnull=True)
+        .select_related("person")
+        .order_by("position", "id"),
+        "event_id",
+    ))
+    report_team_ids = cached_property(lambda self: DataLoader(_report_team_ids))
+    image = cached_property(lambda self: _by_id(Image))
+    subtree_counts = cached_property(lambda self: DataLoader(_subtree_counts))
+    member_count = cached_property(lambda self: DataLoader(self._member_counts))
 
     def upcoming(self, per_site: int) -> DataLoader[int, list[Occurrence]]:
         if per_site not in self._upcoming:
