@@ -127,15 +127,6 @@ def doc_subscription() -> str:
     return SUBSCRIPTION.search(DOC.read_text(encoding="utf-8"))["query"]
 
 
-def fill(value, token: str):
-    """The docs write the order token as "ord_…": put the real one in."""
-    if isinstance(value, dict):
-        return {k: fill(v, token) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fill(v, token) for v in value]
-    return token if value == "ord_…" else value
-
-
 def matches(expected, actual, where: str = "") -> None:
     """The docs' answer, where a string ending in "…" stands for any string starting so."""
     if isinstance(expected, dict):

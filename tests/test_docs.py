@@ -3,57 +3,85 @@ runs it, and answers what the page shows.
 
 An example is a ```graphql block, then its variables (a ```json block), then, when the page
 shows the answer, a ```json block holding {"data": ...}. The answer shown may be abridged: "…"
-stands for any value, and a list ending in "…" shows only its first items. The examples ask
-about the demo's showcase month (March 2026 in 鲤城区, api/demo/showcase.py), which is the same
-whatever day the demo is loaded.
+stands for any value, a string ending in "…" for any string starting so, and a list ending in
+"…" shows only its first items. The examples ask about the demo's showcase month (March 2026 in
+鲤城区, api/demo/showcase.py), which is the same whatever day the demo is loaded.
+
+A page that writes (```graphql example:CALLER blocks) is run in order on a fresh demo of its
+own, each request with the token of the caller it names: the page's ```bash block makes them
+(`wenming admin create ...  # admin`, `wenming token create ...  # editor`), as a reader would;
+callers it does not make (`anyone`, `resident`) send no token. A value the page abridges
+("ord_…", "RXZlbnQ6…") stands, in the variables of the examples after it, for what the server
+answered in its place.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.demo_support import demo_server  # noqa: F401 (a fixture)
+from tests.demo_support import demo_server, start, stop  # noqa: F401 (a fixture)
 
 DOCS = Path(__file__).parent.parent / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
-BLOCK = re.compile(r"^ *```(?P<lang>\w*)\n(?P<body>.*?)^ *```", re.DOTALL | re.MULTILINE)
+BLOCK = re.compile(r"^ *```(?P<lang>\w*)(?: example:(?P<caller>\w+)| (?P<other>\w+))?\n(?P<body>.*?)^ *```",
+                   re.DOTALL | re.MULTILINE)
+CALLER_COMMAND = re.compile(r"^(?P<command>wenming .+?) +# (?P<caller>\w+)$", re.MULTILINE)
 ANY = "…"
 # Pages whose answers are those of the small test network, checked there by their own test:
 # on the demo their examples must run and answer something, but answer other things.
 ANSWERS_ON_THE_TEST_NETWORK = {"search.md": "tests/test_search.py"}
+# Pages that write whose examples are still the test network's (run there in order by their test).
+WRITES_ON_THE_TEST_NETWORK = {"reports.md": "tests/test_reports_docs.py",
+                              "volunteers.md": "tests/test_volunteers_docs.py"}
 README_URL = "http://127.0.0.1:8000"  # where `wenming serve --demo` listens
 
 
-def examples() -> list[tuple[str, str, dict, dict | None]]:
-    """(page#n, query, variables, the answer shown or None) for every ```graphql block."""
+def examples(*, writing: bool = False) -> list[tuple[str, str, dict, dict | None]]:
+    """(page#n, query, variables, the answer shown or None) for every ```graphql block that reads
+    (or, with writing, every ```graphql example:CALLER block: (page#n, caller, query, ...))."""
     found = []
     for page in PAGES:
-        blocks = [(m["lang"], m["body"]) for m in BLOCK.finditer(page.read_text(encoding="utf-8"))]
+        blocks = list(BLOCK.finditer(page.read_text(encoding="utf-8")))
         n = 0
-        for i, (lang, body) in enumerate(blocks):
-            if lang != "graphql":
+        for i, block in enumerate(blocks):
+            if block["lang"] != "graphql" or block["other"] or bool(block["caller"]) != writing:
                 continue
             n += 1
             following = []
-            for next_lang, next_body in blocks[i + 1:i + 3]:
-                if next_lang != "json":
+            for after in blocks[i + 1:i + 3]:
+                if after["lang"] != "json":
                     break
-                following.append(json.loads(next_body))
+                following.append(json.loads(after["body"]))
             variables = following.pop(0) if following and "data" not in following[0] else {}
             answer = following[0] if following and "data" in following[0] else None
-            found.append((f"{page.name}#{n}", body, variables, answer))
+            caller = (block["caller"],) if writing else ()
+            found.append((f"{page.name}#{n}", *caller, block["body"], variables, answer))
     return found
+
+
+def writing_pages() -> list[str]:
+    return sorted({where.split("#")[0] for where, *_ in examples(writing=True)})
+
+
+def caller_commands(page: str) -> dict[str, str]:
+    """The page's own commands that make its callers' tokens, by caller."""
+    text = next(p for p in PAGES if p.name == page).read_text(encoding="utf-8")
+    return {m["caller"]: m["command"] for b in BLOCK.finditer(text) if b["lang"] == "bash"
+            for m in CALLER_COMMAND.finditer(b["body"])}
 
 
 def differences(shown, actual, path: str = "") -> list[str]:
     """Where the actual answer differs from what the page shows ("…" matches anything)."""
     if shown == ANY:
         return []
+    if isinstance(shown, str) and shown.endswith(ANY):
+        return [] if isinstance(actual, str) and actual.startswith(shown[:-1]) else [f"{path}: shown {shown!r}, got {actual!r}"]
     if isinstance(shown, dict):
         if not isinstance(actual, dict):
             return [f"{path}: shown an object, got {actual!r}"]
@@ -81,6 +109,8 @@ def test_abridged_answers_match_as_a_reader_reads_them():
     assert differences({"a": [1, 2]}, {"a": [1, 2, 3]}) == [".a: shown 2 items, got 3"]
     assert differences({"a": [1, ANY]}, {"a": [2]}) == [".a[0]: shown 1, got 2"]
     assert differences({"a": {"b": 1}}, {}) == [".a: missing"]
+    assert differences({"t": "ord_…"}, {"t": "ord_x1"}) == []
+    assert differences({"t": "ord_…"}, {"t": "wm_x1"}) == [".t: shown 'ord_…', got 'wm_x1'"]
 
 
 @pytest.mark.parametrize(("where", "query", "variables", "answer"), examples(), ids=[e[0] for e in examples()])
@@ -94,3 +124,54 @@ def test_example_answers_on_the_demo_as_shown(demo_server, where, query, variabl
     assert any(v for v in body["data"].values()), f"{where} returned nothing: {body}"
     if answer is not None and where.split("#")[0] not in ANSWERS_ON_THE_TEST_NETWORK:
         assert differences(answer, body) == [], (where, json.dumps(body, ensure_ascii=False))
+
+
+def abridged_values(shown, actual) -> dict[str, str]:
+    """What the server answered where the page abridges a value ("ord_…" -> "ord_8Xq...")."""
+    if isinstance(shown, dict) and isinstance(actual, dict):
+        return {k: v for key in shown.keys() & actual.keys() for k, v in abridged_values(shown[key], actual[key]).items()}
+    if isinstance(shown, list) and isinstance(actual, list):
+        return {k: v for s, a in zip(shown, actual) for k, v in abridged_values(s, a).items()}
+    if isinstance(shown, str) and shown.endswith(ANY) and shown != ANY and isinstance(actual, str):
+        return {shown: actual}
+    return {}
+
+
+def filled(variables, values: dict[str, str]):
+    if isinstance(variables, dict):
+        return {k: filled(v, values) for k, v in variables.items()}
+    if isinstance(variables, list):
+        return [filled(v, values) for v in variables]
+    return values.get(variables, variables) if isinstance(variables, str) else variables
+
+
+def test_every_writing_page_runs_on_the_demo_or_says_where_it_runs():
+    pages = writing_pages()
+    assert "orders.md" in pages
+    for page in pages:
+        assert page in WRITES_ON_THE_TEST_NETWORK or caller_commands(page), page
+    assert abridged_values({"a": [{"t": "ord_…", "at": ANY}]}, {"a": [{"t": "ord_1", "at": "x"}]}) == {"ord_…": "ord_1"}
+    assert filled({"input": {"token": "ord_…", "n": 1}}, {"ord_…": "ord_1"}) == {"input": {"token": "ord_1", "n": 1}}
+
+
+@pytest.mark.parametrize("page", [p for p in writing_pages() if p not in WRITES_ON_THE_TEST_NETWORK])
+def test_a_writing_page_answers_as_shown_on_a_fresh_demo(tmp_path, page):
+    """The reader's way: `wenming serve --demo`, the page's commands for the tokens, then the
+    page's requests in order, as the callers they name."""
+    server = start(tmp_path, "--demo")
+    try:
+        tokens = {}
+        for caller, command in caller_commands(page).items():
+            made = server.wenming(*shlex.split(command)[1:])
+            assert made.returncode == 0, (command, made.stderr)
+            tokens[caller] = made.stdout.strip().splitlines()[-1]
+        values: dict[str, str] = {}
+        for where, caller, query, variables, answer in [e for e in examples(writing=True) if e[0].startswith(f"{page}#")]:
+            headers = {"Authorization": f"Bearer {tokens[caller]}"} if caller in tokens else {}
+            body = httpx.post(f"{server.url}/graphql", json={"query": query, "variables": filled(variables, values)},
+                              headers=headers, timeout=60).json()
+            assert answer is not None, f"{where} shows no answer"
+            assert differences(answer, body) == [], (where, json.dumps(body, ensure_ascii=False))
+            values |= abridged_values(answer, body)
+    finally:
+        stop(server)
