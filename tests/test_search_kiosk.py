@@ -56,3 +56,52 @@ async def test_the_kiosk_search_box_finds_by_characters_traditional_script_and_i
             await page.goto(f"{pages.url}/kiosk.html?{query}", width=1920, height=1080)
             await page.shows("#site-name", "洛阳村新时代文明实践站")
             assert await page.evaluate("document.getElementById('search-box') === null")
+
+
+# The placeholder's width in the box's own font, against the room inside the box.
+PLACEHOLDER_FITS = """(() => {
+  const box = document.getElementById('search-box'), style = getComputedStyle(box);
+  const pen = document.createElement('canvas').getContext('2d');
+  pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [Math.ceil(pen.measureText(box.placeholder).width), Math.floor(room)];
+})()"""
+# Headings and the hints under the box read on one line: no text in them breaks in two.
+ONE_LINE = """[...document.querySelectorAll('#board h2, #search-results li.hint')].filter((e) => {
+  const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT), r = document.createRange();
+  for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+    r.selectNodeContents(t);
+    if (new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1) return true;
+  }
+  return false;
+}).map((e) => e.textContent)"""
+
+HINTS_SHOWN = """(() => {
+  const list = document.getElementById('search-results').getBoundingClientRect();
+  const hints = [...document.querySelectorAll('#search-results li.hint')];
+  return hints.length === 2 && hints.every((h) => { const r = h.getBoundingClientRect();
+    return r.height > 0 && r.top >= list.top && r.bottom <= list.bottom; });
+})()"""
+
+
+async def test_the_search_box_shows_its_whole_placeholder_on_a_landscape_and_a_portrait_screen(db, settings: Settings, tmp_path):
+    chromium_or_skip()
+    n = await build()
+    page_socket = free_socket()
+    page_origin = f"http://127.0.0.1:{page_socket.getsockname()[1]}"
+    api_app = create_app(settings.model_copy(update={"allowed_origins": [page_origin]}), manage_db=False)
+    async with serving(static_site(), page_socket) as pages, serving(api_app) as api:
+        query = urlencode({"api": api.url, "site": gid("Site", n.station.id), "poll": 600})
+        async with browser(tmp_path / "profile") as page:
+            for width, height in [(1920, 1080), (1080, 1920)]:
+                await page.goto(f"{pages.url}/kiosk.html?{query}", width=width, height=height)
+                await page.shows("#site-name", "洛阳村新时代文明实践站")
+                await page.shows("#search-results", "输入关键词")
+                await page.screenshot(tmp_path / f"kiosk-search-{width}x{height}.png")
+                needed, room = await page.evaluate(PLACEHOLDER_FITS)
+                assert needed <= room, f"at {width}x{height} the placeholder needs {needed}px, the box has {room}px"
+                assert await page.evaluate(ONE_LINE) == [], f"at {width}x{height}"
+                # The list under the box has room: its hints (and so its hits) show, not cut off.
+                assert await page.evaluate(HINTS_SHOWN), f"at {width}x{height} the search list has no room"
+                assert await page.evaluate(
+                    "document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth")
