@@ -18,7 +18,7 @@ from tests.network import build, gid
 
 ROOT = Path(__file__).parent.parent
 DOC = ROOT / "docs" / "editing.md"
-BLOCK = re.compile(r"^ *```(?P<lang>\w*)\n(?P<body>.*?)^ *```", re.DOTALL | re.MULTILINE)
+BLOCK = re.compile(r"^ *```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^ *```", re.DOTALL | re.MULTILINE)  # ```lang and any words after it
 OPERATION = re.compile(r"^(mutation|query) (?P<name>\w+)(?P<args>\()?")
 # Who runs each example on the test network (default: the institute's EDITOR).
 CALLER = {"KioskToken": "admin", "WhoAmI": "admin", "AuditTrail": "admin"}

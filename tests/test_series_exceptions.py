@@ -62,7 +62,7 @@ async def test_moving_a_series_to_the_afternoon_moves_its_exceptions(client, gql
 async def test_a_rule_that_no_longer_gives_a_day_drops_its_exceptions_and_says_so(client, gql):
     net = await build()
     callers = await make_callers(net)
-    # The example of docs/editing.md ("Editing a series"): fortnightly, in the afternoon.
+    # The rule docs/editing.md shows on the demo ("Editing a series"): fortnightly, in the afternoon.
     fortnightly = await mutate(client, callers.editor, UPDATE, input={
         "id": gid("Event", net.weekly.id), "version": net.weekly.version, "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;COUNT=2",
         "startsAt": "2026-03-07T14:30:00+08:00", "endsAt": "2026-03-07T16:00:00+08:00"})
