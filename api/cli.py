@@ -74,7 +74,7 @@ def _safe(url: str) -> str:
     return url
 
 
-def _load_demo(url: str, scale: int) -> dict[str, int]:
+def _load_demo(url: str, scale: int, *, bulk: bool = False, province: bool = False) -> dict[str, int]:
     from api.demo import load_demo
 
     async def run() -> dict[str, int]:
@@ -87,15 +87,17 @@ def _load_demo(url: str, scale: int) -> dict[str, int]:
                         tasks[stage] = bar.add_task(stage, total=total)
                     bar.update(tasks[stage], completed=done, total=total)
 
-                return await load_demo(scale=scale, progress=progress)
+                return await load_demo(scale=scale, progress=progress, bulk=bulk, province=province)
 
     started = time.perf_counter()
     counts = asyncio.run(run())
     if counts.get("skipped"):
         console.print("The database already holds a network; demo data not loaded.")
     else:
+        elapsed = time.perf_counter() - started
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-        console.print(f"Demo loaded in {time.perf_counter() - started:.1f} s: {summary}")
+        console.print(f"Demo loaded in {elapsed:.1f} s: {summary}")
+        console.print(f"{counts['sites'] / elapsed:.0f} sites/s, {counts['occurrences'] / elapsed:.0f} occurrences/s")
     return counts
 
 
@@ -139,11 +141,17 @@ def reindex() -> None:
 
 
 @app.command(epilog=reads("database_url", "occurrence_horizon_days"))
-def demo(scale: int = typer.Option(1, min=1, max=50, help="Grow the demo network: N times the districts")) -> None:
+def demo(
+    scale: int = typer.Option(1, min=1, max=500, help="Grow the demo network: N times the districts"),
+    bulk: bool | None = typer.Option(
+        None, "--bulk/--no-bulk", show_default="on when --scale is above 1",
+        help="Write the same rows in batches instead of one by one through the domain",
+    ),
+) -> None:
     """Load the deterministic demo network (a city of districts, their institutes and stations)."""
     url = _settings().database_url
     _migrate(url)
-    _load_demo(url, scale)
+    _load_demo(url, scale, bulk=scale > 1 if bulk is None else bulk)
     _fill_holidays(url)
     _analyze(url)
 

@@ -8,21 +8,23 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
+from api.demo.bulk import BulkWriter
 from api.demo.campaigns import create_campaigns
 from api.demo.names import Namer
-from api.demo.network import NetworkBuilder
+from api.demo.network import CITY_SHAPE, PROVINCE_SHAPE, NetworkBuilder, Shape
 from api.demo.platforms import DEFAULT_PLATFORMS
 from api.demo.programme import Programme, event_window
 from api.demo.showcase import create_showcase
 from api.demo.teams import TeamBuilder
+from api.demo.writer import DirectWriter
 from api.domain import clock
 from api.models.events import Campaign, Occurrence
 from api.models.platforms import Platform
 from api.models.sites import Site
-from api.search.index import reindex
 
 Progress = Callable[[str, int, int], None]
 CENTRES_PER_SCALE = 4
+CENTRES_PER_CITY = 10  # Quanzhou has 13 county centres, most cities about ten
 # Rough sizes per centre, for progress totals until a stage knows its own (its last call has done == total).
 SITES_PER_CENTRE, TEAMS_PER_CENTRE, PEOPLE_PER_CENTRE = 110, 95, 125
 
@@ -68,13 +70,24 @@ async def load_demo(
     seed: int = 2026,
     today: date | None = None,
     progress: Progress | None = None,
+    bulk: bool = False,
+    province: bool = False,
+    centres_per_city: int = CENTRES_PER_CITY,
+    shape: Shape | None = None,
 ) -> dict[str, int]:
     """Load a demo network (``scale`` x 4 district centres and all below them) into an empty
     database and return how many of each thing it created; ``{"skipped": 1}`` if any site exists.
 
+    ``province``: a province (PROVINCE > CITY > CENTER > ...) of ``scale`` cities, each of
+    ``centres_per_city`` county centres of the province ``shape`` (bigger than the city demo's),
+    and every station running two regular activities of its own (about 1.5 a week).
+
     Deterministic for a given ``seed`` and ``today`` (default: today in Asia/Shanghai): the same
     names, tree, teams, people and event times every time. ``progress(stage, done, total)`` is
     called as stages advance; a stage's total may be an estimate until its last call.
+
+    ``bulk`` writes the same rows in batches (api/demo/bulk.py) instead of one by one through
+    the domain: minutes instead of hours for a province.
     """
     if scale < 1:
         raise ValueError(f"scale must be at least 1, got {scale}")
@@ -83,21 +96,34 @@ async def load_demo(
     today = today or clock.now().date()
     rng = random.Random(seed)
     namer = Namer(rng)
-    n_centres = CENTRES_PER_SCALE * scale
+    n_centres = centres_per_city * scale if province else CENTRES_PER_SCALE * scale
+    shape = shape or (PROVINCE_SHAPE if province else CITY_SHAPE)
     async with in_transaction():
+        writer = await BulkWriter.start() if bulk else DirectWriter()
         stage = _Stage(progress, "platforms", len(DEFAULT_PLATFORMS))
         platform_ids, platforms_created = await _platforms()
         stage.tick(len(DEFAULT_PLATFORMS))
         stage.finish()
 
         stage = _Stage(progress, "sites", n_centres * SITES_PER_CENTRE)
-        network = NetworkBuilder(rng, namer, stage.tick)
-        centres = [await network.centre(i, namer.district(i)) for i in range(n_centres)]
+        network = NetworkBuilder(rng, namer, stage.tick, writer, shape)
+        tiers: list = []  # the province and its cities, when there are
+        if province:
+            tiers.append(await network.province())
+            centres = []
+            for c in range(scale):
+                city = await network.city_site(tiers[0], c, centres_per_city)
+                tiers.append(city)
+                for d in range(centres_per_city):
+                    k = len(centres)
+                    centres.append(await network.centre(k, namer.district(k), city, f"35{c + 1:02d}{d + 1:02d}"))
+        else:
+            centres = [await network.centre(i, namer.district(i)) for i in range(n_centres)]
         venues = await network.save_venues(centres)
         stage.finish()
 
         stage = _Stage(progress, "teams", n_centres * TEAMS_PER_CENTRE)
-        builder = TeamBuilder(rng, namer, today, stage.tick)
+        builder = TeamBuilder(rng, namer, today, stage.tick, writer)
         teams = [await builder.teams_for(c) for c in centres]
         stage.finish()
 
@@ -112,23 +138,23 @@ async def load_demo(
         stage.tick()
         stage.finish()
 
-        programme = Programme(rng, today, platform_ids, campaigns)
+        programme = Programme(rng, today, platform_ids, campaigns, station_series=province)
 
         plans = [plan for centre, centre_teams in zip(centres, teams) for plan in programme.plan(centre, centre_teams)]
         stage = _Stage(progress, "events", len(plans))
-        await programme.write(plans, stage.tick)
-        showcase_events, showcase_overrides = await create_showcase(platform_ids)
+        await programme.write(plans, stage.tick, writer)
         stage.finish()
+        await writer.finish(progress)
+        showcase_events, showcase_overrides = await create_showcase(platform_ids)
 
-        # Written straight through the domain (no audited writes), so the index is built once here.
-        stage = _Stage(progress, "search index", 4)
-        await reindex(lambda kind, done, total: None)
-        stage.tick(4)
+        stage = _Stage(progress, "search index", 1)
+        await writer.index()
+        stage.tick()
         stage.finish()
 
         counts = {
             "platforms": platforms_created,
-            "sites": sum(len(c.nodes) for c in centres),
+            "sites": len(tiers) + sum(len(c.nodes) for c in centres),
             "venues": venues,
             "teams": builder.counts.teams,
             "people": builder.counts.people,

@@ -15,6 +15,13 @@ CITY_CODE = "3599"  # province 35 (Fujian) + a city number no real city uses
 
 CN_NUMERALS = "一二三四五六七八九十"
 
+# The province demo (`wenming demo --province`): a fictional province of cities named after old
+# names of Fujian's cities; 温陵市 comes first, so its first district is the city demo's.
+PROVINCE = "闽海省"
+PROVINCE_CODE = "350000"
+CITIES = ("温陵市", "三山市", "鹭门市", "清漳市", "莆阳市", "汀州市", "延平市", "建宁市", "福宁市", "桐江市",
+          "霞浦市", "梅林市", "龙津市", "凤山市", "南溪市", "玉屏市")
+
 
 @dataclass(frozen=True)
 class District:

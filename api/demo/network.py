@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from api.demo.names import CITY, KNOWN_VILLAGES, District, Namer
-from api.domain.sites import create_site
+from api.demo.names import CITY, CITIES, KNOWN_VILLAGES, PROVINCE, PROVINCE_CODE, District, Namer
+from api.demo.writer import DirectWriter
 from api.models.sites import PilotLevel, Site, SiteKind, Venue, VenueKind
 
 K = SiteKind
@@ -90,9 +90,27 @@ def region_code(index: int) -> str:
     return f"35{city:02d}{district:02d}"
 
 
+@dataclass(frozen=True)
+class Shape:
+    """How many institutes a centre has, and stations an institute (inclusive ranges)."""
+
+    institutes: tuple[int, int] = (6, 9)
+    stations: tuple[int, int] = (6, 12)
+
+
+CITY_SHAPE = Shape()
+# A province's counties are bigger than the demo city's districts: Quanzhou's 13 centres have
+# 163 institutes and 2,524 stations (about 12 and 15 each).
+PROVINCE_SHAPE = Shape(institutes=(10, 15), stations=(12, 20))
+
+
 class NetworkBuilder:
-    def __init__(self, rng: random.Random, namer: Namer, progress: Callable[[int], None]) -> None:
-        self.rng, self.namer, self.tick = rng, namer, progress
+    def __init__(
+        self, rng: random.Random, namer: Namer, progress: Callable[[int], None], writer: DirectWriter,
+        shape: Shape = CITY_SHAPE,
+    ) -> None:
+        self.rng, self.namer, self.tick, self.writer, self.shape = rng, namer, progress, writer, shape
+        self.city = CITY  # for addresses
         self.pending_venues: list[Venue] = []
 
     def _coords(self, lat: float, lon: float, spread: float) -> tuple[float, float]:
@@ -100,7 +118,7 @@ class NetworkBuilder:
         return round(lat + r.uniform(-spread, spread), 6), round(lon + r.uniform(-spread, spread) * 1.1, 6)
 
     def _address(self, *parts: str) -> str:
-        return f"{CITY}{''.join(parts)}{self.rng.choice(ROADS)}{self.rng.randint(1, 300)}号"
+        return f"{self.city}{''.join(parts)}{self.rng.choice(ROADS)}{self.rng.randint(1, 300)}号"
 
     def _five_haves(self, p: float) -> dict[str, bool]:
         r = self.rng
@@ -121,19 +139,46 @@ class NetworkBuilder:
                 Venue(site_id=node.site.id, name=name, kind=kind, capacity=self.rng.randint(cap_low, cap_high))
             )
 
-    async def centre(self, index: int, district: District) -> Centre:
+    async def province(self) -> Site:
+        """The province's own site (its 文明办), the root of a province network."""
+        site = await self.writer.site(
+            kind=K.PROVINCE, name=f"{PROVINCE}新时代文明实践指导中心", region_code=PROVINCE_CODE,
+            region_unit_count=len(CITIES), address=f"{PROVINCE}{CITIES[1]}{self.rng.choice(ROADS)}1号",
+            latitude=26.08, longitude=119.3, description=f"{PROVINCE}委文明办统筹指导全省新时代文明实践工作。",
+            has_venue=True, has_team=True, has_activities=True, has_projects=True, has_mechanism=True,
+        )
+        self.tick(1)
+        return site
+
+    async def city_site(self, province: Site, index: int, centres: int) -> Site:
+        """A city's site (its 市委文明办) under the province, over ``centres`` county centres."""
+        name = CITIES[index % len(CITIES)] if index < len(CITIES) else f"{CITIES[index % len(CITIES)][:-1]}{index // len(CITIES) + 1}市"
+        self.city = name
+        lat, lon = self._coords(25.5, 118.5, 1.0)
+        site = await self.writer.site(
+            kind=K.CITY, parent=province, name=f"{name}新时代文明实践中心", region_code=f"35{index + 1:02d}00",
+            region_unit_count=centres, address=self._address("市区"), latitude=lat, longitude=lon,
+            opening_hours="周一至周五 08:30-12:00，14:30-17:30",
+            description=f"市委文明办统筹{name}各县（市、区）新时代文明实践中心建设。",
+            has_venue=True, has_team=True, has_activities=True, has_projects=True, has_mechanism=True,
+        )
+        self.tick(1)
+        return site
+
+    async def centre(self, index: int, district: District, city: Site | None = None, code: str | None = None) -> Centre:
+        """A county centre and everything below it: a root, or under ``city`` in a province."""
         r = self.rng
-        code = region_code(index)
+        code = code or region_code(index)
         lat, lon = self._coords(24.9, 118.6, 0.12)
         pilot = {}
         if index % 4 == 0:
             pilot = {"pilot_level": PilotLevel.NATIONAL, "pilot_date": date(2019, 10, 1)}
         elif index % 4 == 1:
             pilot = {"pilot_level": PilotLevel.PROVINCIAL, "pilot_date": date(2020, 3, 15)}
-        n_institutes = r.randint(6, 9)
+        n_institutes = r.randint(*self.shape.institutes)
         level = district.name[-1]
-        site = await create_site(
-            kind=K.CENTER, name=f"{district.name}新时代文明实践中心", region_code=code,
+        site = await self.writer.site(
+            kind=K.CENTER, parent=city, name=f"{district.name}新时代文明实践中心", region_code=code,
             region_unit_count=n_institutes + (r.randint(1, 2) if r.random() < 0.3 else 0),
             address=self._address(district.name), latitude=lat, longitude=lon,
             opening_hours="周二至周日 09:00-17:30",
@@ -145,7 +190,7 @@ class NetworkBuilder:
         self._venues(centre.node, CENTRE_VENUES, 3, 4)
         self.tick(1)
         for sub_name, *venues in r.sample(SUB_CENTRES, r.randint(1, 2)):
-            sub = await create_site(
+            sub = await self.writer.site(
                 kind=K.SUB_CENTER, parent=site, name=f"{district.name}{sub_name}新时代文明实践分中心",
                 address=self._address(district.name), latitude=lat + 0.004, longitude=lon - 0.003,
                 opening_hours=r.choice(OPENING_HOURS), has_venue=True, has_team=True, has_activities=True,
@@ -169,9 +214,9 @@ class NetworkBuilder:
         town = self.namer.place(suffix, tuple(p for p in preferred if p.endswith(suffix)))
         counters[suffix] += 1
         ilat, ilon = self._coords(lat, lon, 0.06)
-        n_stations = r.randint(6, 12)
+        n_stations = r.randint(*self.shape.stations)
         pilot = {"pilot_level": PilotLevel.MUNICIPAL, "pilot_date": date(2021, r.randint(1, 12), 1)} if r.random() < 0.1 else {}
-        site = await create_site(
+        site = await self.writer.site(
             kind=K.INSTITUTE, parent=centre.node.site, name=f"{town}新时代文明实践所",
             region_code=f"{code}{counters[suffix]:03d}",
             region_unit_count=n_stations + (r.randint(1, 3) if r.random() < 0.35 else 0),
@@ -195,7 +240,7 @@ class NetworkBuilder:
             slat, slon = self._coords(ilat, ilon, 0.02)
             star = r.choices((1, 2, 3, 4, 5), (5, 15, 35, 30, 15))[0] if r.random() < 0.55 else None
             pilot = {"pilot_level": PilotLevel.MUNICIPAL, "pilot_date": date(2022, r.randint(1, 12), 1)} if r.random() < 0.03 else {}
-            station = await create_site(
+            station = await self.writer.site(
                 kind=K.STATION, parent=site, name=f"{village}新时代文明实践站",
                 region_code=f"{site.region_code}{counts[kind]:03d}",
                 address=self._address(district.name, town, village), latitude=slat, longitude=slon,
@@ -211,7 +256,7 @@ class NetworkBuilder:
                 await self._point(centre, node, slat, slon)
         if r.random() < 0.5:  # a school or clinic point directly under the institute
             what = r.choice(("中心小学", "中学", "卫生院", "敬老院"))
-            point = await create_site(
+            point = await self.writer.site(
                 kind=K.POINT, parent=site, name=f"{town.removesuffix(suffix)}{what}新时代文明实践点",
                 address=self._address(district.name, town), latitude=ilat + 0.003, longitude=ilon + 0.002,
                 **self._five_haves(0.85),
@@ -237,7 +282,7 @@ class NetworkBuilder:
         else:
             name = f"{stem}“田间党校”新时代文明实践点"
             venue = ("田间课堂", V.OUTDOOR, 20, 60)
-        site = await create_site(
+        site = await self.writer.site(
             kind=K.POINT, parent=station.site, name=name, latitude=round(lat + 0.002, 6),
             longitude=round(lon + 0.002, 6), address=self._address(district.name, station.institute.place, station.place),
             **self._five_haves(0.8),
@@ -253,7 +298,7 @@ class NetworkBuilder:
         for name, venue in r.sample(BASES, r.randint(2, 3)):
             parent = r.choice([centre.node, *centre.institutes, *centre.stations])
             prefix = district.name if parent is centre.node else parent.place
-            site = await create_site(
+            site = await self.writer.site(
                 kind=K.BASE, parent=parent.site, name=f"{prefix}{name}",
                 address=self._address(district.name), latitude=round(lat + r.uniform(-0.05, 0.05), 6),
                 longitude=round(lon + r.uniform(-0.05, 0.05), 6), opening_hours="周二至周日 09:00-17:00",
@@ -266,11 +311,9 @@ class NetworkBuilder:
 
     async def save_venues(self, centres: list[Centre]) -> int:
         """Write the collected venues in one go and hand each node its venue ids."""
-        await Venue.bulk_create(self.pending_venues, batch_size=500)
         by_site: dict[int, list[int]] = {}
-        # The network was empty before the load (load_demo checks), so every venue is ours.
-        for venue_id, site_id in await Venue.all().order_by("id").values_list("id", "site_id"):
-            by_site.setdefault(site_id, []).append(venue_id)
+        for venue, venue_id in zip(self.pending_venues, await self.writer.venues(self.pending_venues)):
+            by_site.setdefault(venue.site_id, []).append(venue_id)
         for c in centres:
             for n in c.nodes:
                 n.venue_ids = by_site.get(n.site.id, [])

@@ -12,8 +12,8 @@ from api.demo import catalogue as cat
 from api.demo.campaigns import ACTIVITY_DAY, CampaignIndex
 from api.demo.network import Centre, Node
 from api.demo.teams import CentreTeams, LectureTeam
+from api.demo.writer import DirectWriter
 from api.domain.clock import SHANGHAI, day_start
-from api.domain.events import change_occurrence, create_event
 from api.domain.recurrence import first_instances
 from api.models.events import EventKind, EventStatus
 from api.models.sites import SiteKind
@@ -26,6 +26,7 @@ DAYS_BEFORE, DAYS_AFTER = 91, 274  # about three months back, nine months ahead
 # Which kinds of site an event lands on, and how often.
 SITE_GROUPS = ("station", "institute", "point", "centre", "sub", "base")
 SITE_WEIGHTS = (5, 3, 1, 1, 1, 1)
+STATION_SERIES = tuple(s for s in cat.WEEKLY_SERIES if s[-1] == "station" and "INTERVAL" not in s[2])
 
 
 @dataclass
@@ -50,8 +51,14 @@ def at(day: date, hm: tuple[int, int]) -> datetime:
 
 
 class Programme:
-    def __init__(self, rng: random.Random, today: date, platforms: dict[str, int], campaigns: CampaignIndex) -> None:
+    def __init__(
+        self, rng: random.Random, today: date, platforms: dict[str, int], campaigns: CampaignIndex,
+        *, station_series: bool = False,
+    ) -> None:
+        """``station_series``: every station also runs two regular activities of its own, one
+        weekly and one fortnightly, as a province's stations do (about 1.5 a week each)."""
         self.rng, self.today, self.platforms, self.campaigns = rng, today, platforms, campaigns
+        self.station_series = station_series
         self.first, self.last = event_window(today)
         self.counts = ProgrammeCounts()
 
@@ -316,6 +323,25 @@ class Programme:
             else:
                 plan.changes.append((instance, dict(cancelled=True)))
 
+    def _station_plans(self, centre: Centre, teams: CentreTeams) -> list[Plan]:
+        """A weekly and a fortnightly activity at every station, run by its village team (or a
+        squad of the right category), until the end of the event window."""
+        r = self.rng
+        until = ";UNTIL=" + day_start(self.last + timedelta(days=1)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        plans = []
+        for node in centre.stations:
+            for second, (title, platform, rule, hm, minutes, audience, _) in enumerate(r.sample(STATION_SERIES, 2)):
+                rule += (";INTERVAL=2" if second else "") + until
+                starts_at = first_instances(rule, at(self.first + timedelta(days=r.randint(0, 13)), hm), False, 1)[0]
+                team = self._team_for(platform, node, teams)
+                plans.append(Plan(dict(
+                    kind=EventKind.ACTIVITY, title=f"{title}（{node.place}）", platform_id=self.platforms[platform],
+                    site_id=node.site.id, venue_id=self._venue(node), starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=minutes), rrule=rule, team_id=team.id, audience=audience,
+                    status=EventStatus.PUBLISHED, summary=f"{team.name}常态化开展的志愿服务项目。",
+                )))
+        return plans
+
     # -- putting it together -------------------------------------------------------------
 
     def plan(self, centre: Centre, teams: CentreTeams) -> list[Plan]:
@@ -326,14 +352,13 @@ class Programme:
         plans += self._festivals(centre, teams)
         plans += self._activity_days(centre, teams)
         plans.sort(key=lambda p: p.fields["starts_at"])  # stable: ties keep their planned order
-        return plans + self._series_plans(centre, teams)
+        plans += self._series_plans(centre, teams)
+        return plans + self._station_plans(centre, teams) if self.station_series else plans
 
-    async def write(self, plans: list[Plan], tick: Callable[[int], None]) -> None:
+    async def write(self, plans: list[Plan], tick: Callable[[int], None], writer: DirectWriter) -> None:
         for plan in plans:
-            event = await create_event(**plan.fields)
-            for recurrence_id, change in plan.changes:
-                await change_occurrence(event, recurrence_id, **change)
-                self.counts.overrides += 1
+            await writer.event(plan.fields, plan.changes)
+            self.counts.overrides += len(plan.changes)
             self.counts.events += 1
             tick(1)
 

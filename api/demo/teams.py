@@ -21,7 +21,7 @@ from api.demo.names import (
     Namer,
 )
 from api.demo.network import Centre, Node
-from api.domain.teams import create_team
+from api.demo.writer import DirectWriter
 from api.models.people import Person
 from api.models.teams import MemberRole, Membership, Team, TeamCategory, TeamKind
 
@@ -57,8 +57,10 @@ class PeopleCounts:
 
 
 class TeamBuilder:
-    def __init__(self, rng: random.Random, namer: Namer, today: date, progress: Callable[[int], None]) -> None:
-        self.rng, self.namer, self.today, self.tick = rng, namer, today, progress
+    def __init__(
+        self, rng: random.Random, namer: Namer, today: date, progress: Callable[[int], None], writer: DirectWriter
+    ) -> None:
+        self.rng, self.namer, self.today, self.tick, self.writer = rng, namer, today, progress, writer
         self.counts = PeopleCounts()
         self._lecture_names = list(LECTURE_TEAM_NAMES)
         self._volunteer_seq = 0
@@ -67,7 +69,7 @@ class TeamBuilder:
         return date(self.today.year - self.rng.randint(*years_back), self.rng.randint(1, 12), self.rng.randint(1, 28))
 
     async def _team(self, staffed_near: Node | None, teams: CentreTeams | None, **kwargs) -> Team:
-        team = await create_team(**kwargs)
+        team = await self.writer.team(**kwargs)
         self.counts.teams += 1
         if teams is not None:
             teams.staffed.append((team, staffed_near))
@@ -172,13 +174,10 @@ class TeamBuilder:
                 volunteer_number=f"{centre.node.site.region_code}{self._volunteer_seq:06d}",
             ))
             homes.append(home)
-        await Person.bulk_create(volunteers, batch_size=500)
-        numbers = [p.volunteer_number for p in volunteers]
-        ids = dict(await Person.filter(volunteer_number__in=numbers).values_list("volunteer_number", "id"))
+        everyone = await self.writer.people(volunteers)
         by_institute: dict[int, list[int]] = {}
-        for person, home in zip(volunteers, homes):
-            by_institute.setdefault(home.institute.site.id, []).append(ids[person.volunteer_number])
-        everyone = [ids[n] for n in numbers]
+        for person_id, home in zip(everyone, homes):
+            by_institute.setdefault(home.institute.site.id, []).append(person_id)
         for team, near in teams.staffed:
             if near is None or near is centre.node:
                 pool = everyone
@@ -190,7 +189,7 @@ class TeamBuilder:
                     team_id=team.id, person_id=pid, role=MemberRole.LEADER if i == 0 else MemberRole.MEMBER,
                     joined_on=self._joined(team.founded_on),
                 ))
-        await Membership.bulk_create(memberships, batch_size=500)
+        await self.writer.memberships(memberships)
         self.counts.people += len(volunteers)
         self.counts.memberships += len(memberships)
         self.tick(len(volunteers))
@@ -211,7 +210,7 @@ class TeamBuilder:
         topics = r.sample(pool, r.randint(2, 4))
         lt.topics.extend(topics)
         mentor = r.random() < 0.2
-        person = await Person.create(
+        person_id = await self.writer.person(
             name=self.namer.person(), is_lecturer=True, title="新时代宣讲指导师" if mentor else "新时代宣讲员",
             bio=f"{role}，{r.randint(3, 12)}年来坚持开展基层宣讲，{r.choice(LECTURER_STYLES)}，"
             f"累计宣讲{r.randint(30, 400)}场。",
@@ -220,4 +219,4 @@ class TeamBuilder:
         self.counts.people += 1
         self.counts.lecturers += 1
         self.tick(1)
-        return person.id
+        return person_id
