@@ -397,8 +397,18 @@ def holidays_sync(
         raise fail(f"--to ({last}) is before --from ({first})")
 
     async def work():
-        counts = await holidays.sync(range(first, last + 1))
+        changes: list = []
+        counts = await holidays.sync(range(first, last + 1), changes)
         announced = await holidays.announced_years(first, last)
+        if changes and _settings().redis_url:  # the serving workers' live listeners (one process: none)
+            from api.live import create_bus
+            from api.live.occurrences import announce
+
+            bus = create_bus(_settings())
+            try:
+                await announce(bus, changes)
+            finally:
+                await bus.close()
         return counts, announced
 
     counts, announced = _run_db(work)

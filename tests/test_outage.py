@@ -1,6 +1,6 @@
 """What clients see while PostgreSQL is away, and after it is back (issue 10): 503 with
 Retry-After and the code SERVICE_UNAVAILABLE, cached boards and feeds still served, /ready
-reporting the database, timeouts bounding a frozen server, a committed write never reported
+reporting the database, the holiday feed served from its last answer too, timeouts bounding a frozen server, a committed write never reported
 as failed, and recovery without restarting Wenming. `wenming serve` reaches a real PostgreSQL
 through a relay the test cuts (tests/outage_support.py)."""
 
@@ -62,6 +62,8 @@ def test_a_stopped_database_answers_503_serves_cached_boards_and_feeds_and_recov
         feed_url = f"/feeds/sites/{client.site_id}.ics?subtree=1"
         feed = client.get(feed_url)
         assert feed.status_code == 200 and feed.text.startswith("BEGIN:VCALENDAR")
+        holidays = client.get("/feeds/holidays.ics")
+        assert holidays.status_code == 200 and "国庆节" in holidays.text
         assert client.get("/ready").json() == {"status": "ready", "database": "ok"}
 
         relay.down()
@@ -89,6 +91,9 @@ def test_a_stopped_database_answers_503_serves_cached_boards_and_feeds_and_recov
         assert stale_feed.status_code == 200 and stale_feed.content == feed.content
         assert stale_feed.headers["x-wenming-stale"] == "database-unavailable"
         assert "X-Wenming-Stale" in stale_feed.headers["access-control-expose-headers"]  # a widget may read it
+        stale_holidays = client.get("/feeds/holidays.ics")  # China's holidays too (issue 15)
+        assert stale_holidays.status_code == 200 and stale_holidays.content == holidays.content
+        assert stale_holidays.headers["x-wenming-stale"] == "database-unavailable"
         unseen = client.get(f"/feeds/sites/{client.site_id}.ics")
         assert unseen.status_code == 503 and unseen.headers["retry-after"] == "5"
         assert unseen.json()["error"]["code"] == "SERVICE_UNAVAILABLE"

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api.domain import validation
+from api.domain.occurrences import follow_holiday_change
 from api.domain.clock import now
 from api.domain.errors import DomainError
 from api.domain.writes import check_version, save_versioned
@@ -104,18 +105,24 @@ def check_year(year: int, field: str = "year") -> int:
     return year
 
 
-async def sync(years: range) -> dict[int, int]:
+async def sync(years: range, changes: list | None = None) -> dict[int, int]:
     """Replace the package's rows for these years (an ADMIN's corrections stay); {year: rows}.
-    One read of the years' rows, then only what differs is written (bulk inserts)."""
+    One read of the years' rows, then only what differs is written (bulk inserts). Series that
+    follow the calendar are re-materialised in the same transaction; ``changes``, when given,
+    receives their occurrence changes (announce them after it returns)."""
     for year in (years[0], years[-1]) if years else ():
         check_year(year)
     if not years:
         return {}
     async with in_transaction():  # all the years or none
-        return await _sync(years)
+        counts, moved = await _sync(years)
+        refreshed = await follow_holiday_change(moved)
+    if changes is not None:
+        changes += refreshed.changes
+    return counts
 
 
-async def _sync(years: range) -> dict[int, int]:
+async def _sync(years: range) -> tuple[dict[int, int], set[date]]:
     source_version = package_version("holidays")
     stamp = now()
     first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
@@ -129,6 +136,7 @@ async def _sync(years: range) -> dict[int, int]:
         wanted |= {d.day: d for d in found}
         counts[year] = len(found)
     gone = [row.id for day, row in existing.items() if day not in wanted]
+    moved = {day for day in existing if day not in wanted} | {day for day in wanted if day not in existing}
     if gone:
         await HolidayDay.filter(id__in=gone).delete()
     await HolidayDay.bulk_create([
@@ -138,6 +146,7 @@ async def _sync(years: range) -> dict[int, int]:
     for day, item in wanted.items():
         row = existing.get(day)
         if row is not None and (row.kind, row.name, row.label) != (item.kind, item.name, item.label):
+            moved.add(day)
             await HolidayDay.filter(id=row.id).update(
                 kind=item.kind, name=item.name, label=item.label, version=row.version + 1, updated_at=stamp
             )
@@ -152,7 +161,7 @@ async def _sync(years: range) -> dict[int, int]:
         announced = announced_in_library(year)
         if row.announced_by is DaySource.LIBRARY and row.announced != announced:
             await HolidayYear.filter(year=year).update(announced=announced, version=row.version + 1, updated_at=stamp)
-    return counts
+    return counts, moved
 
 
 async def ensure_filled() -> bool:
@@ -178,8 +187,10 @@ def _check_correction(kind: DayKind, name: str | None, note: str | None) -> tupl
 
 
 async def correct_day(day: date, kind: DayKind, name: str | None, note: str | None,
-                      version: int | None = None) -> tuple[HolidayDay | None, HolidayDay]:
-    """Set what a date is (a sync keeps it from then on); returns (the row before, after)."""
+                      version: int | None = None, changes: list | None = None) -> tuple[HolidayDay | None, HolidayDay]:
+    """Set what a date is (a sync keeps it from then on); returns (the row before, after).
+    Call inside a transaction: the series that follow the calendar move with it in it, and
+    ``changes`` receives their occurrence changes (see _follow)."""
     check_year(day.year, "date")
     name, note = _check_correction(kind, name, note)
     row = await HolidayDay.get_or_none(day=day)
@@ -190,6 +201,7 @@ async def correct_day(day: date, kind: DayKind, name: str | None, note: str | No
                               field="version", code="CONFLICT")
         created = await HolidayDay.create(day=day, kind=kind, name=name, label=label, source=DaySource.ADMIN, note=note)
         await _year_row(day.year)
+        await _follow(day, changes)
         return None, created
     before = HolidayDay(**{f: getattr(row, f) for f in ("id", "day", "kind", "name", "label", "source", "note", "version")})
     if version is not None:
@@ -198,19 +210,31 @@ async def correct_day(day: date, kind: DayKind, name: str | None, note: str | No
         row, row.version, {"kind": kind, "name": name, "label": label, "source": DaySource.ADMIN, "note": note},
         f"the entry for {day}",
     )
+    await _follow(day, changes)
     return before, row
 
 
-async def revert_day(day: date) -> tuple[HolidayDay, HolidayDay | None]:
-    """Drop an ADMIN's correction: the date is what the holidays package says again."""
+async def _follow(day: date, changes: list | None) -> None:
+    """Re-materialise the series whose dates the change to ``day`` moves, in the caller's
+    transaction (api/domain/occurrences.py, follow_holiday_change)."""
+    refreshed = await follow_holiday_change([day])
+    if changes is not None:
+        changes += refreshed.changes
+
+
+async def revert_day(day: date, changes: list | None = None) -> tuple[HolidayDay, HolidayDay | None]:
+    """Drop an ADMIN's correction: the date is what the holidays package says again (inside a
+    transaction; the series that follow the calendar move with it, as for correct_day)."""
     row = await HolidayDay.get_or_none(day=day, source=DaySource.ADMIN)
     if row is None:
         raise DomainError(f"{day} has no correction to revert", field="date", code="NOT_FOUND")
     await HolidayDay.filter(id=row.id).delete()
     item = next((d for d in library_days(day.year) if d.day == day), None)
-    if item is None:
-        return row, None
-    return row, await HolidayDay.create(day=day, kind=item.kind, name=item.name, label=item.label)
+    restored = None
+    if item is not None:
+        restored = await HolidayDay.create(day=day, kind=item.kind, name=item.name, label=item.label)
+    await _follow(day, changes)
+    return row, restored
 
 
 async def _year_row(year: int) -> HolidayYear:

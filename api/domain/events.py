@@ -56,6 +56,8 @@ async def check_event(
     venue_id: int | None = None,
     format: LectureFormat | None = None,
     summary: str = "",
+    skip_holidays: bool = False,
+    on_makeup_workdays: bool = False,
 ) -> dict:
     """The rules every event meets, new or edited; returns the fields normalised."""
     title = validation.text(title, "title", max_length=120)
@@ -65,6 +67,10 @@ async def check_event(
     if rrule:
         check_series(rrule, starts_at, all_day)
     parse_exdates(exdates, all_day)
+    for flag, name in ((skip_holidays, "skipHolidays"), (on_makeup_workdays, "onMakeUpWorkdays")):
+        if flag and not rrule:
+            raise DomainError(f"{name} is for a recurring series: give an rrule (e.g. FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR) "
+                              "or leave it false", field=name, code="NOT_A_SERIES")
     if kind != EventKind.LECTURE and (lecturer_ids or format):
         raise DomainError("only lectures have lecturers and a format", field="lecturerIds", code="NOT_A_LECTURE")
     await check_venue(venue_id, site_id)
@@ -75,7 +81,8 @@ async def check_event(
     return {
         "kind": kind, "title": title, "site_id": site_id, "starts_at": starts_at, "ends_at": ends_at,
         "all_day": all_day, "rrule": rrule or None, "exdates": list(exdates), "venue_id": venue_id,
-        "format": format, "summary": summary,
+        "format": format, "summary": summary, "skip_holidays": bool(skip_holidays),
+        "on_makeup_workdays": bool(on_makeup_workdays),
     }
 
 
@@ -100,6 +107,7 @@ async def create_event(
         kind=kind, title=title, site_id=site_id, starts_at=starts_at, ends_at=ends_at, all_day=all_day,
         rrule=rrule, exdates=exdates, lecturer_ids=lecturer_ids, venue_id=venue_id,
         format=fields.pop("format", None), summary=fields.pop("summary", ""),
+        skip_holidays=fields.pop("skip_holidays", False), on_makeup_workdays=fields.pop("on_makeup_workdays", False),
     )
     async with in_transaction():
         event = await Event.create(platform_id=platform_id, **checked, **fields)
@@ -127,7 +135,7 @@ async def change_occurrence(
     recurrence_id = local(recurrence_id)
     starts_at = local(starts_at) if starts_at else None
     ends_at = local(ends_at) if ends_at else None
-    if not is_instance(event.rrule, event.starts_at, event.all_day, recurrence_id):
+    if not is_instance(event.rrule, event.starts_at, event.all_day, recurrence_id, event.calendar_rdates):
         raise DomainError(
             f"{local(recurrence_id).isoformat()} is not an occurrence of event {event.id}",
             field="occurrenceId",

@@ -66,6 +66,10 @@ WATERMARK_TABLES: dict[str, tuple[str, ...]] = {
     "event_lecturer": ("MAX(id)", "COUNT(*)"),
     "event_override": ("MAX(id)", "MAX(updated_at)", "COUNT(*)"),
     "occurrence": ("MAX(id)",),
+    # China's calendar: an ADMIN's correction or a sync (a revert deletes its row outright;
+    # SUM(version) catches an edit within the same timestamp).
+    "holiday_day": ("MAX(id)", "MAX(updated_at)", "COUNT(*)", "SUM(version)"),
+    "holiday_year": ("MAX(updated_at)", "COUNT(*)", "SUM(version)"),
 }
 WATERMARK_SQL = "SELECT " + ", ".join(
     f"(SELECT {agg} FROM {table})" for table, aggs in WATERMARK_TABLES.items() for agg in aggs
@@ -126,6 +130,10 @@ class Change:
 
 
 EVERYTHING = Change(everything=True)
+# The holiday table as an answer shows it (a board's calendarDay): any change to the table is
+# one change of this key. Series that follow the calendar change through their event rows.
+HOLIDAY_TABLE: Key = ("holiday_table", 0)
+HOLIDAYS_CHANGED = Change(changed=frozenset({HOLIDAY_TABLE}))
 
 
 def event_change(event_id: int, site_id: int | None, path: str | None, *, team_id=None, platform_id=None,
@@ -268,6 +276,8 @@ class ChangeTracker:
                 unexplained = True
             for row in fresh:
                 changes.append(await _row_change(table, row))
+        if "holiday_day" in moved or "holiday_year" in moved:
+            changes.append(HOLIDAYS_CHANGED)
         if unexplained:
             changes.append(EVERYTHING)
         return changes

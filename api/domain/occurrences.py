@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from enum import StrEnum
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from api.domain import clock
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
-from api.domain.recurrence import MAX_DURATION, Change, expand
+from api.domain.recurrence import MAX_DURATION, Adjusted, Change, ChinaDays, FollowCalendar, Instance, expand_following
+from api.models.china_calendar import DayKind, HolidayDay
 from api.domain.sites import subtree
 from api.models.events import Event, EventKind, EventOverride, EventStatus, Occurrence
 from api.models.sites import Site
@@ -112,16 +114,31 @@ def horizon_end() -> datetime:
     return tomorrow + clock.days(get_settings().occurrence_horizon_days)
 
 
-async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[int, list]:
+def _follows_calendar(event: Event) -> bool:
+    return bool(event.rrule) and (event.skip_holidays or event.on_makeup_workdays)
+
+
+async def china_days(first: date, last: date) -> ChinaDays:
+    """The holiday table's days off and make-up working days from ``first`` to ``last``."""
+    rows = await HolidayDay.filter(day__gte=first, day__lte=last, kind__not=DayKind.ORDINARY).values_list("day", "kind")
+    return ChinaDays(frozenset(d for d, k in rows if k == DayKind.HOLIDAY),
+                     frozenset(d for d, k in rows if k == DayKind.MAKEUP_WORKDAY))
+
+
+async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[int, tuple[list[Instance], Adjusted]]:
     overrides: dict[int, dict[datetime, Change]] = {}
     for o in await EventOverride.filter(event_id__in=[e.id for e in events]):
         overrides.setdefault(o.event_id, {})[o.recurrence_id] = Change(
             o.cancelled, o.starts_at, o.ends_at, o.title, o.venue_id
         )
+    following = [e for e in events if _follows_calendar(e) and not e.deleted_at]
+    days = ChinaDays()
+    if following:  # one read of the holiday table for the whole batch
+        days = await china_days(min(clock.local_date(e.starts_at) for e in following), clock.local_date(until))
     return {
-        e.id: []
+        e.id: ([], Adjusted())
         if e.deleted_at
-        else expand(
+        else expand_following(
             starts_at=e.starts_at,
             ends_at=e.ends_at,
             all_day=e.all_day,
@@ -129,6 +146,7 @@ async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[
             exdates=e.exdates,
             changes=overrides.get(e.id),
             until=until,
+            calendar=FollowCalendar(e.skip_holidays, e.on_makeup_workdays, days) if _follows_calendar(e) else None,
         )
         for e in events
     }
@@ -169,6 +187,7 @@ class OccurrenceChange:
 class Refreshed:
     count: int  # occurrences now materialised for these events
     changes: list[OccurrenceChange]  # what the public sees differently, in time order
+    adjusted: tuple[int, ...] = ()  # events whose calendar EXDATEs/RDATEs changed (calendar_exdates/rdates)
 
 
 def occurrence_id(event_id: int, recurrence_id: datetime) -> str:
@@ -238,7 +257,14 @@ async def refresh(events: Sequence[Event], until: datetime | None = None) -> Ref
     if not events:
         return Refreshed(0, [])
     async with in_transaction():
-        return await _rewrite(await lock_events(e.id for e in events), until or horizon_end())
+        locked = await lock_events(e.id for e in events)
+        refreshed = await _rewrite(locked, until or horizon_end())
+    fresh = {e.id: e for e in locked}
+    for event in events:  # the caller's copy shows what the calendar made of it
+        if (row := fresh.get(event.id)) is not None:
+            event.calendar_exdates, event.calendar_rdates = row.calendar_exdates, row.calendar_rdates
+            event.updated_at = row.updated_at
+    return refreshed
 
 
 async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
@@ -248,6 +274,7 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
     event_ids = [e.id for e in events]
     paths = dict(await Site.filter(id__in={e.site_id for e in events}).values_list("id", "path"))
     by_event = await _instances_by_event(events, until)
+    adjusted = await _keep_adjustments(events, {pk: found[1] for pk, found in by_event.items()})
     rows = [
         Occurrence(
             event_id=e.id,
@@ -267,13 +294,58 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
             campaign_id=e.campaign_id,
         )
         for e in events
-        for i in by_event[e.id]
+        for i in by_event[e.id][0]
     ]
     before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
     await Occurrence.filter(event_id__in=event_ids).delete()
     await Occurrence.bulk_create(rows, batch_size=500)
     after = [{f: getattr(r, f) for f in _READ} for r in rows]
-    return Refreshed(len(rows), _diff(before, after))
+    return Refreshed(len(rows), _diff(before, after), adjusted)
+
+
+def _calendar_text(event: Event, adjusted: Adjusted) -> tuple[list[str], list[str]]:
+    return adjusted.as_text(event.all_day) if _follows_calendar(event) and not event.deleted_at else ([], [])
+
+
+async def _keep_adjustments(events: Sequence[Event], adjusted: dict[int, Adjusted]) -> tuple[int, ...]:
+    """Store on each event what China's calendar did to it (the feeds send it as EXDATE and
+    RDATE) where it changed; the event's updated_at moves, so feeds and boards see the change."""
+    changed = []
+    for e in events:
+        exdates, rdates = _calendar_text(e, adjusted[e.id])
+        if (exdates, rdates) != (list(e.calendar_exdates or ()), list(e.calendar_rdates or ())):
+            stamp = clock.now()
+            await Event.filter(id=e.id).update(calendar_exdates=exdates, calendar_rdates=rdates, updated_at=stamp)
+            e.calendar_exdates, e.calendar_rdates, e.updated_at = exdates, rdates, stamp
+            changed.append(e.id)
+    return tuple(changed)
+
+
+async def follow_holiday_change(days: Iterable[date]) -> Refreshed:
+    """Re-materialise every series that follows China's calendar and whose EXDATEs or RDATEs
+    the holiday table's change to these days moves (call inside the change's transaction,
+    after it; announce ``.changes`` after commit). Their version grows by one, so SEQUENCE
+    moves in every feed that holds them."""
+    days = sorted(set(days))
+    if not days:
+        return Refreshed(0, [])
+    ids = await (
+        Event.filter(Q(skip_holidays=True) | Q(on_makeup_workdays=True), rrule__isnull=False, deleted_at__isnull=True,
+                     starts_at__lt=clock.day_start(days[-1]) + clock.days(1))
+        .order_by("id").values_list("id", flat=True)
+    )
+    if not ids:
+        return Refreshed(0, [])
+    until = horizon_end()
+    async with in_transaction():
+        locked = await lock_events(ids)
+        found = await _instances_by_event(locked, until)
+        moved = [e for e in locked
+                 if _calendar_text(e, found[e.id][1]) != (list(e.calendar_exdates or ()), list(e.calendar_rdates or ()))]
+        refreshed = await _rewrite(moved, until)
+        if refreshed.adjusted:
+            await Event.filter(id__in=list(refreshed.adjusted)).update(version=F("version") + 1)
+    return refreshed
 
 
 async def extend_horizon(batch: int = HORIZON_BATCH) -> int:

@@ -73,7 +73,70 @@ def parse_exdates(values: Iterable[str], all_day: bool) -> set[datetime]:
     return result
 
 
-def expand(
+@dataclass(frozen=True)
+class ChinaDays:
+    """The holiday table over the dates a series spans (api/china_calendar/holidays.py)."""
+
+    days_off: frozenset[date] = frozenset()  # 放假, the weekends inside a holiday included
+    makeup_workdays: frozenset[date] = frozenset()  # 调休上班
+
+
+@dataclass(frozen=True)
+class FollowCalendar:
+    """How a series follows China's calendar: its two flags, and the table's days."""
+
+    skip_holidays: bool
+    on_makeup_workdays: bool
+    days: ChinaDays
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """What China's calendar did to a series: rule instances it took out (sent as EXDATE) and
+    make-up working days it added (RDATE), in time order."""
+
+    removed: tuple[datetime, ...] = ()
+    added: tuple[datetime, ...] = ()
+
+    def as_text(self, all_day: bool) -> tuple[list[str], list[str]]:
+        """As stored on the event and read back by parse_exdates: ISO dates or date-times."""
+        return [_moment(x, all_day) for x in self.removed], [_moment(x, all_day) for x in self.added]
+
+
+def follow_calendar(starts: list[datetime], starts_at: datetime, all_day: bool, rule: rrule, until: datetime,
+                    follow: FollowCalendar) -> Adjusted:
+    """The one rule for series that follow China's calendar (docs/calendar.md):
+
+    - skip_holidays: an instance whose local date is a day off in the holiday table is removed;
+    - on_makeup_workdays: every make-up working day from the series' first day to its last
+      (the rule's last instance when it has COUNT or UNTIL, else ``until``) gains an instance
+      at the series' start time, unless the rule already gives one that day.
+
+    A provisional year has only what the table holds for it: the festival days known by rule
+    (skipped) and no make-up working days (none added) until the schedule is announced.
+    """
+    removed: tuple[datetime, ...] = ()
+    added: list[datetime] = []
+    if follow.skip_holidays:
+        removed = tuple(s for s in starts if s.date() in follow.days.days_off)
+    if follow.on_makeup_workdays and starts:
+        first = local(starts_at).date()
+        finite = rule._count is not None or rule._until is not None
+        last = starts[-1].date() if finite else local(until).date()
+        given = {s.date() for s in starts}
+        wall = local(starts_at).timetz()
+        for day in sorted(follow.days.makeup_workdays):
+            if first <= day <= last and day not in given:
+                added.append(day_start(day) if all_day else datetime.combine(day, wall.replace(tzinfo=None), SHANGHAI))
+    return Adjusted(removed, tuple(a for a in added if a <= until))
+
+
+def expand(**kwargs) -> list[Instance]:
+    """Every instance whose rule start is at or before ``until``, exceptions applied."""
+    return expand_following(**kwargs)[0]
+
+
+def expand_following(
     *,
     starts_at: datetime,
     ends_at: datetime,
@@ -82,11 +145,14 @@ def expand(
     exdates: Iterable[str] = (),
     changes: Mapping[datetime, Change] | None = None,
     until: datetime,
-) -> list[Instance]:
-    """Every instance whose rule start is at or before ``until``, exceptions applied."""
+    calendar: FollowCalendar | None = None,
+) -> tuple[list[Instance], Adjusted]:
+    """Every instance whose start is at or before ``until``, China's calendar followed (when the
+    series asks to) and exceptions applied; and what the calendar changed (for the feeds)."""
     starts_at, ends_at = local(starts_at), local(ends_at)
     duration = ends_at - starts_at
     changes = {local(k): v for k, v in (changes or {}).items()}
+    adjusted = Adjusted()
     if not rule_text:
         starts = [starts_at] if starts_at <= until else []
     else:
@@ -103,7 +169,10 @@ def expand(
                     field="rrule",
                     code="TOO_MANY_OCCURRENCES",
                 )
-    removed = parse_exdates(exdates, all_day)
+        if calendar is not None and (calendar.skip_holidays or calendar.on_makeup_workdays):
+            adjusted = follow_calendar(starts, starts_at, all_day, rule, until, calendar)
+            starts = sorted({*starts, *adjusted.added})
+    removed = parse_exdates(exdates, all_day) | set(adjusted.removed)
     instances = []
     for start in starts:
         if start in removed:
@@ -114,7 +183,7 @@ def expand(
         instances.append(
             Instance(start, new_start, new_end, change.cancelled, change.title, change.venue_id)
         )
-    return instances
+    return instances, adjusted
 
 
 def _rule_start(starts_at: datetime, all_day: bool) -> datetime:
@@ -181,8 +250,13 @@ def _body(text: str) -> str:
     return body[6:] if body.upper().startswith("RRULE:") else body
 
 
-def is_instance(rule_text: str | None, starts_at: datetime, all_day: bool, candidate: datetime) -> bool:
+def is_instance(rule_text: str | None, starts_at: datetime, all_day: bool, candidate: datetime,
+                added: Iterable[str] = ()) -> bool:
+    """Whether the series has an instance starting at ``candidate``: one its rule gives, or one
+    China's calendar added (``added``: the event's calendar_rdates)."""
     candidate = local(candidate)
+    if added and candidate in parse_exdates(added, all_day):
+        return True
     if not rule_text:
         return candidate == local(starts_at)
     rule = parse_rule(rule_text, starts_at, all_day)

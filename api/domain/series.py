@@ -31,7 +31,8 @@ class Scope(StrEnum):
 # What a single occurrence can change (an EventOverride holds exactly these).
 PER_OCCURRENCE = {"title", "starts_at", "ends_at", "venue_id"}
 # The fields whose combination the event rules check together.
-CHECKED = ("kind", "title", "site_id", "starts_at", "ends_at", "all_day", "rrule", "exdates", "venue_id", "format", "summary")
+CHECKED = ("kind", "title", "site_id", "starts_at", "ends_at", "all_day", "rrule", "exdates", "venue_id", "format", "summary",
+           "skip_holidays", "on_makeup_workdays")
 
 
 def _what(event: Event) -> str:
@@ -153,7 +154,8 @@ async def split_series(
     successor_fields = {
         name: getattr(event, name) for name in (
             "kind", "title", "summary", "description", "platform_id", "site_id", "venue_id", "team_id",
-            "campaign_id", "topic", "format", "all_day", "status", "capacity", "audience",
+            "campaign_id", "topic", "format", "all_day", "status", "capacity", "audience", "skip_holidays",
+            "on_makeup_workdays",
         )
     } | {"starts_at": starts_at, "ends_at": starts_at + duration, "rrule": _rule_text(tail)} | fields
     head_exdates = [d for d in event.exdates if min(parse_exdates([d], event.all_day)) < recurrence_id]

@@ -144,7 +144,9 @@ def feed_routes(settings: Settings) -> list[BaseRoute]:
     for route in routes:
         route.last_good = last_good  # type: ignore[attr-defined]
         route.feed_service = service  # type: ignore[attr-defined]  # tests and the benchmark look at its cache
-    routes.append(Route("/feeds/holidays.ics", HolidayFeed(settings).respond, methods=["GET", "HEAD"]))
+    holidays = _served_from_cache_when_down(HolidayFeed(settings).respond, last_good)
+    routes.append(Route("/feeds/holidays.ics", holidays, methods=["GET", "HEAD"]))
+    routes[-1].last_good = last_good  # type: ignore[attr-defined]
     # Last: any other URL under /feeds/ (no .ics, an unknown scope) gets the same JSON 404.
     routes.append(Route("/feeds/{rest:path}", _no_such_feed, methods=["GET", "HEAD"]))
     return routes

@@ -85,6 +85,10 @@ class EventData:
     # its series. It never goes back: whatever changes the text saves one of these rows.
     revised_at: datetime
     related: tuple[int, ...] = ()  # the other public parts of a series split in two (RELATED-TO)
+    # What China's calendar did to the series (api/domain/recurrence.py, follow_calendar):
+    # instances on a day off, sent as EXDATE, and make-up working days added, sent as RDATE.
+    calendar_exdates: tuple[str, ...] = ()
+    calendar_rdates: tuple[str, ...] = ()
 
     @property
     def sequence(self) -> int:
@@ -218,15 +222,18 @@ def render_event(data: EventData, site: Site) -> bytes:
         venue_name=data.venue_name, modified=modified, description=description,
     )
     master.add("RRULE", vRecur.from_ical(_rule_body(data.rrule)))
-    removed = sorted(parse_exdates(data.exdates, data.all_day))
+    removed = sorted(parse_exdates((*data.exdates, *data.calendar_exdates), data.all_day))
     if removed:
         master.add("EXDATE", [_when(x, data.all_day) for x in removed])
+    added = sorted(parse_exdates(data.calendar_rdates, data.all_day))
+    if added:
+        master.add("RDATE", [_when(x, data.all_day) for x in added])
     parts = [master.to_ical()]
     removed_set = set(removed)
     for o in sorted(data.overrides, key=lambda o: o.recurrence_id):
         rid = local(o.recurrence_id)
         # Only real, not removed, instances: what the occurrences table materialised.
-        if rid in removed_set or not is_instance(data.rrule, data.starts_at, data.all_day, rid):
+        if rid in removed_set or not is_instance(data.rrule, data.starts_at, data.all_day, rid, data.calendar_rdates):
             continue
         start = o.starts_at or rid
         end = o.ends_at or start + duration

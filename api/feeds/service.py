@@ -386,6 +386,7 @@ EVENT_FIELDS = (
     "team__deleted_at", "platform__name", "campaign__name", "campaign__deleted_at", "created_at", "lineage_id",
     # When the rows the VEVENT shows last changed: its revision moves with them (render.revision).
     "site__updated_at", "venue__updated_at", "team__updated_at", "platform__updated_at", "campaign__updated_at",
+    "calendar_exdates", "calendar_rdates",  # China's calendar: EXDATE and RDATE (render.EventData)
 )
 OVERRIDE_FIELDS = (
     "event_id", "recurrence_id", "cancelled", "starts_at", "ends_at", "title", "venue__name", "venue__deleted_at",
@@ -396,6 +397,11 @@ OVERRIDE_FIELDS = (
 def _datetime(value):
     """A driver's timestamp: asyncpg gives datetimes, SQLite the ISO text Tortoise stored."""
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _texts(value) -> tuple[str, ...]:
+    """A JSON list column as the driver returns it (SQLite: text)."""
+    return tuple(json.loads(value) if isinstance(value, str) else value or ())
 
 
 def _live(name, deleted_at):
@@ -449,7 +455,7 @@ async def load_events(ids: Sequence[int]) -> list[render.EventData]:
             event_id, kind, title, summary, description, topic, format_, status, starts_at, ends_at, all_day, rrule,
             exdates, version, updated_at, capacity, audience, site_name, address, latitude, longitude, venue,
             venue_deleted, team, team_deleted, platform, campaign, campaign_deleted, created_at, lineage_id,
-            *related_updated,
+            *related_updated, calendar_exdates, calendar_rdates,
         ) in events:
             changed = [updated_at, *related_updated, *shown_changes.get(event_id, ()), *part_changes.get(lineage_id, ())]
             out.append(
@@ -457,7 +463,7 @@ async def load_events(ids: Sequence[int]) -> list[render.EventData]:
                     id=event_id, kind=kind, title=title, summary=summary or "", description=description or "",
                     topic=topic or "", format=format_, status=status, starts_at=_datetime(starts_at),
                     ends_at=_datetime(ends_at), all_day=bool(all_day), rrule=rrule,
-                    exdates=tuple(json.loads(exdates) if isinstance(exdates, str) else exdates or ()),
+                    exdates=_texts(exdates),
                     version=version, updated_at=_datetime(updated_at), capacity=capacity, audience=audience or "",
                     site_name=site_name, site_address=address or "", latitude=latitude, longitude=longitude,
                     venue_name=_live(venue, venue_deleted), team_name=_live(team, team_deleted),
@@ -465,6 +471,7 @@ async def load_events(ids: Sequence[int]) -> list[render.EventData]:
                     lecturers=tuple(lecturers.get(event_id, ())), overrides=tuple(overrides.get(event_id, ())),
                     created_at=_datetime(created_at), revised_at=_newest(*changed),
                     related=tuple(m for m in public_parts.get(lineage_id, ()) if m != event_id),
+                    calendar_exdates=_texts(calendar_exdates), calendar_rdates=_texts(calendar_rdates),
                 )
             )
     return out

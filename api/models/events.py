@@ -72,6 +72,12 @@ class Event(Record):
     all_day = fields.BooleanField(default=False)
     rrule = fields.CharField(max_length=300, null=True, description="RFC 5545 RRULE, without 'RRULE:'")
     exdates = fields.JSONField(default=list, description="Removed occurrences, ISO starts")
+    # China's calendar (api/domain/recurrence.py, follow_calendar): the flags an editor sets, and
+    # what the holiday table made of them, kept by every materialisation for the feeds.
+    skip_holidays = fields.BooleanField(default=False, description="No occurrence on a public holiday (放假): the holiday table's days off")
+    on_makeup_workdays = fields.BooleanField(default=False, description="An occurrence on every make-up working day (调休上班) in the series' span")
+    calendar_exdates = fields.JSONField(default=list, description="Occurrences the holiday table removed (ISO starts), up to the horizon")
+    calendar_rdates = fields.JSONField(default=list, description="Occurrences make-up working days added (ISO starts), up to the horizon")
     status = fields.CharEnumField(EventStatus, max_length=12, default=EventStatus.DRAFT, db_index=True)
     capacity = fields.IntField(null=True)
     audience = fields.CharField(max_length=100, default="")

@@ -86,6 +86,14 @@ class EventFields:
     all_day: bool | None = strawberry.field(default=UNSET, description="All-day: start and end at local midnight")
     rrule: str | None = strawberry.field(default=UNSET, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SA;COUNT=8")
     exdates: list[str] | None = strawberry.field(default=UNSET, description="Starts (ISO) of occurrences to leave out")
+    skip_holidays: bool | None = strawberry.field(
+        default=UNSET, description="China's calendar: no occurrence on a public holiday (放假), e.g. the National Day "
+        "week; the dates become EXDATEs (a series only; docs/calendar.md)")
+    on_makeup_workdays: bool | None = strawberry.field(
+        default=UNSET, name="onMakeUpWorkdays",
+        description="China's calendar: an occurrence, at the series' time, on every make-up working day (调休上班) "
+        "in the series' span; the dates become RDATEs. With skipHolidays and FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR: "
+        "China's working days (a series only; docs/calendar.md)")
     lecturer_ids: list[relay.GlobalID] | None = strawberry.field(default=UNSET, description="Lecturers, in order")
     capacity: int | None = strawberry.field(default=UNSET, description="How many people can take part")
     audience: str | None = strawberry.field(default=UNSET, description="Intended audience, e.g. 老年人")

@@ -71,6 +71,15 @@ class Event(_EventLinks, LoadedNode):
     all_day: bool = strawberry.field(description="All-day: read startDate and endDate, not the times")
     rrule: str | None = strawberry.field(description="RFC 5545 recurrence rule, e.g. FREQ=WEEKLY;BYDAY=SA; null if single")
     exdates: list[str] = strawberry.field(description="Starts of occurrences removed from the series")
+    skip_holidays: bool = strawberry.field(description="China's calendar: the series skips public holidays (放假)")
+    on_makeup_workdays: bool = strawberry.field(
+        name="onMakeUpWorkdays", description="China's calendar: the series also runs on make-up working days (调休上班)")
+    calendar_exdates: list[str] = strawberry.field(
+        description="Starts the holiday table removed (skipHolidays), up to the materialisation horizon: EXDATEs "
+        "in the feed beside exdates. Moves when an administrator corrects the table")
+    calendar_rdates: list[str] = strawberry.field(
+        description="Starts make-up working days added (onMakeUpWorkdays), up to the materialisation horizon: "
+        "RDATEs in the feed")
     status: EventStatusEnum = strawberry.field(description="Published or cancelled (drafts are never public)")
     capacity: int | None = strawberry.field(description="How many people can take part")
     audience: str = strawberry.field(description="Intended audience, e.g. 老年人")

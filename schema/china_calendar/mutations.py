@@ -75,14 +75,15 @@ async def _day(day: date) -> CalendarDay:
 
 async def _correct(write: Write, input: CorrectHolidayDayInput) -> CalendarDay:
     write.actor.require(Role.ADMIN, NETWORK, where="the holiday table (network-wide)")
-    before, row = await holiday_rules.correct_day(input.date, DayKind(input.kind.value), input.name, input.note, input.version)
+    before, row = await holiday_rules.correct_day(input.date, DayKind(input.kind.value), input.name, input.note,
+                                                  input.version, write.occurrence_changes)
     await write.audit("CORRECT", row, site_path=NETWORK, before=before and audit.snapshot(before))
     return await _day(input.date)
 
 
 async def _revert(write: Write, input: RevertHolidayDayInput) -> CalendarDay:
     write.actor.require(Role.ADMIN, NETWORK, where="the holiday table (network-wide)")
-    removed, restored = await holiday_rules.revert_day(input.date)
+    removed, restored = await holiday_rules.revert_day(input.date, write.occurrence_changes)
     await audit.record(write.actor, "REVERT", "HolidayDay", removed.id, site_path=NETWORK,
                        before=audit.snapshot(removed), after=restored and audit.snapshot(restored))
     return await _day(input.date)

@@ -11,7 +11,7 @@ from strawberry import relay
 from api.china_calendar.days import calendar_days
 from api.domain import board as rules
 from api.domain import clock
-from api.domain.freshness import occurrence_dependencies
+from api.domain.freshness import HOLIDAY_TABLE, Dependencies, occurrence_dependencies
 from api.domain.errors import NotFound
 from schema.calendar.types import Occurrence
 from schema.china_calendar.types import CalendarDay
@@ -64,7 +64,8 @@ class Board:
 
     @strawberry.field(description="Today in China's calendar (日历): the lunar date (农历), festivals, the holiday or "
                       "make-up working day, as a kiosk's header shows them (docs/calendar.md)")
-    async def calendar_day(self) -> CalendarDay:
+    async def calendar_day(self, info: Info) -> CalendarDay:
+        answer_depends_on(info, Dependencies(shows=frozenset({HOLIDAY_TABLE})))  # a correction shows at once
         return CalendarDay.of((await calendar_days(self.today, self.today))[0])
 
 
