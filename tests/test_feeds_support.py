@@ -71,7 +71,7 @@ def expand_vobject(body: bytes, start: datetime, end: datetime) -> list[Instance
         m_start, m_end = master.dtstart.value, master.dtend.value
         cancelled = str(_vobject_value(master, "status") or "").upper() == "CANCELLED"
         replaced = {_aware(o.recurrence_id.value) for o in group["overrides"]}
-        if hasattr(master, "rrule"):
+        if hasattr(master, "rrule") or hasattr(master, "rdate"):  # RDATE alone: a yearly lunar event
             rules = master.getrruleset(addRDate=True)
             all_day = not isinstance(m_start, datetime)
             lo, hi = start - MARGIN, end + MARGIN

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from api.china_calendar import yearly
 from api.domain import occurrences, validation
 from api.domain.clock import local
 from api.domain.errors import DomainError
@@ -58,6 +59,8 @@ async def check_event(
     summary: str = "",
     skip_holidays: bool = False,
     on_makeup_workdays: bool = False,
+    lunar_recurrence: dict | None = None,
+    solar_term: str | None = None,
 ) -> dict:
     """The rules every event meets, new or edited; returns the fields normalised."""
     title = validation.text(title, "title", max_length=120)
@@ -67,6 +70,8 @@ async def check_event(
     if rrule:
         check_series(rrule, starts_at, all_day)
     parse_exdates(exdates, all_day)
+    if yearly_rule := yearly.check(lunar_recurrence, solar_term, rrule):
+        yearly.check_start(yearly_rule, starts_at.date())
     for flag, name in ((skip_holidays, "skipHolidays"), (on_makeup_workdays, "onMakeUpWorkdays")):
         if flag and not rrule:
             raise DomainError(f"{name} is for a recurring series: give an rrule (e.g. FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR) "
@@ -82,7 +87,8 @@ async def check_event(
         "kind": kind, "title": title, "site_id": site_id, "starts_at": starts_at, "ends_at": ends_at,
         "all_day": all_day, "rrule": rrule or None, "exdates": list(exdates), "venue_id": venue_id,
         "format": format, "summary": summary, "skip_holidays": bool(skip_holidays),
-        "on_makeup_workdays": bool(on_makeup_workdays),
+        "on_makeup_workdays": bool(on_makeup_workdays), "lunar_recurrence": lunar_recurrence or None,
+        "solar_term": solar_term or None,
     }
 
 
@@ -108,6 +114,7 @@ async def create_event(
         rrule=rrule, exdates=exdates, lecturer_ids=lecturer_ids, venue_id=venue_id,
         format=fields.pop("format", None), summary=fields.pop("summary", ""),
         skip_holidays=fields.pop("skip_holidays", False), on_makeup_workdays=fields.pop("on_makeup_workdays", False),
+        lunar_recurrence=fields.pop("lunar_recurrence", None), solar_term=fields.pop("solar_term", None),
     )
     async with in_transaction():
         event = await Event.create(platform_id=platform_id, **checked, **fields)

@@ -6,9 +6,8 @@ GraphQL's ``occurrences``, site boards and the iCal feeds all select through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -16,12 +15,13 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from api.china_calendar.yearly import YearlyRule
 from api.domain import clock
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
 from api.domain.recurrence import MAX_DURATION, Adjusted, Change, ChinaDays, FollowCalendar, Instance, expand_following
-from api.models.china_calendar import DayKind, HolidayDay
 from api.domain.sites import subtree
+from api.models.china_calendar import DayKind, HolidayDay
 from api.models.events import Event, EventKind, EventOverride, EventStatus, Occurrence
 from api.models.sites import Site
 from api.settings import get_settings
@@ -118,6 +118,16 @@ def _follows_calendar(event: Event) -> bool:
     return bool(event.rrule) and (event.skip_holidays or event.on_makeup_workdays)
 
 
+def _yearly(event: Event) -> YearlyRule | None:
+    """Every year on a lunar date or a solar term (api/china_calendar/yearly.py)."""
+    return None if event.rrule else YearlyRule.of(event.lunar_recurrence, event.solar_term)
+
+
+def _recurs(event: Event) -> bool:
+    """A series the horizon job extends: an RRULE, or a yearly lunar date or solar term."""
+    return (bool(event.rrule) or _yearly(event) is not None) and event.deleted_at is None
+
+
 async def china_days(first: date, last: date) -> ChinaDays:
     """The holiday table's days off and make-up working days from ``first`` to ``last``."""
     rows = await HolidayDay.filter(day__gte=first, day__lte=last, kind__not=DayKind.ORDINARY).values_list("day", "kind")
@@ -147,6 +157,7 @@ async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[
             changes=overrides.get(e.id),
             until=until,
             calendar=FollowCalendar(e.skip_holidays, e.on_makeup_workdays, days) if _follows_calendar(e) else None,
+            yearly=_yearly(e),
         )
         for e in events
     }
@@ -304,7 +315,8 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
 
 
 def _calendar_text(event: Event, adjusted: Adjusted) -> tuple[list[str], list[str]]:
-    return adjusted.as_text(event.all_day) if _follows_calendar(event) and not event.deleted_at else ([], [])
+    keeps = _follows_calendar(event) or _yearly(event) is not None
+    return adjusted.as_text(event.all_day) if keeps and not event.deleted_at else ([], [])
 
 
 async def _keep_adjustments(events: Sequence[Event], adjusted: dict[int, Adjusted]) -> tuple[int, ...]:
@@ -364,19 +376,20 @@ async def extend_horizon(batch: int = HORIZON_BATCH) -> int:
         if not ids:
             break
         async with in_transaction():
-            locked = [e for e in await lock_events(ids, skip_locked=True) if e.rrule and e.deleted_at is None]
+            locked = [e for e in await lock_events(ids, skip_locked=True) if _recurs(e)]
             total += (await _rewrite(locked, until)).count
         skipped += sorted(set(ids) - {e.id for e in locked})
         last_id = ids[-1]
     for event_id in skipped:
         async with in_transaction():
-            events = [e for e in await lock_events([event_id]) if e.rrule and e.deleted_at is None]
+            events = [e for e in await lock_events([event_id]) if _recurs(e)]
             total += (await _rewrite(events, until)).count
     return total
 
 
 async def _recurring_ids(after_id: int, batch: int) -> list[int]:
     return list(
-        await Event.filter(rrule__isnull=False, deleted_at__isnull=True, id__gt=after_id)
+        await Event.filter(Q(rrule__isnull=False) | Q(lunar_recurrence__isnull=False) | Q(solar_term__isnull=False),
+                           deleted_at__isnull=True, id__gt=after_id)
         .order_by("id").limit(batch).values_list("id", flat=True)
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
+from api.china_calendar.yearly import YearlyRule
 from api.domain.clock import SHANGHAI, day_start, local
 from api.domain.errors import DomainError
 
@@ -146,14 +147,22 @@ def expand_following(
     changes: Mapping[datetime, Change] | None = None,
     until: datetime,
     calendar: FollowCalendar | None = None,
+    yearly: YearlyRule | None = None,
 ) -> tuple[list[Instance], Adjusted]:
     """Every instance whose start is at or before ``until``, China's calendar followed (when the
-    series asks to) and exceptions applied; and what the calendar changed (for the feeds)."""
+    series asks to) and exceptions applied; and what the calendar changed (for the feeds).
+    A ``yearly`` event (lunar date or solar term) has an instance on each of its dates, at its
+    start's wall time; those after the first are its RDATEs (``Adjusted.added``)."""
     starts_at, ends_at = local(starts_at), local(ends_at)
     duration = ends_at - starts_at
     changes = {local(k): v for k, v in (changes or {}).items()}
     adjusted = Adjusted()
-    if not rule_text:
+    if yearly is not None and not rule_text:
+        wall = starts_at.time()
+        starts = [s for d in yearly.dates(starts_at.date(), local(until).date())
+                  if (s := datetime.combine(d, wall, SHANGHAI)) <= until]
+        adjusted = Adjusted(added=tuple(s for s in starts if s != starts_at))
+    elif not rule_text:
         starts = [starts_at] if starts_at <= until else []
     else:
         rule = parse_rule(rule_text, starts_at, all_day)

@@ -32,7 +32,7 @@ class Scope(StrEnum):
 PER_OCCURRENCE = {"title", "starts_at", "ends_at", "venue_id"}
 # The fields whose combination the event rules check together.
 CHECKED = ("kind", "title", "site_id", "starts_at", "ends_at", "all_day", "rrule", "exdates", "venue_id", "format", "summary",
-           "skip_holidays", "on_makeup_workdays")
+           "skip_holidays", "on_makeup_workdays", "lunar_recurrence", "solar_term")
 
 
 def _what(event: Event) -> str:

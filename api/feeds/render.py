@@ -196,7 +196,7 @@ def render_event(data: EventData, site: Site) -> bytes:
     series_cancelled = data.status == "CANCELLED"
     description = _description(data)
     modified = data.revised_at
-    if not data.rrule:
+    if not data.rrule and not data.calendar_rdates:
         # A single event: an override of its one occurrence is folded into the event itself.
         start, end, title, venue = data.starts_at, data.ends_at, data.title, data.venue_name
         cancelled = series_cancelled
@@ -221,7 +221,8 @@ def render_event(data: EventData, site: Site) -> bytes:
         data, site, start=data.starts_at, end=data.ends_at, title=data.title, cancelled=series_cancelled,
         venue_name=data.venue_name, modified=modified, description=description,
     )
-    master.add("RRULE", vRecur.from_ical(_rule_body(data.rrule)))
+    if data.rrule:  # a yearly lunar date or solar term has none: its dates are RDATEs
+        master.add("RRULE", vRecur.from_ical(_rule_body(data.rrule)))
     removed = sorted(parse_exdates((*data.exdates, *data.calendar_exdates), data.all_day))
     if removed:
         master.add("EXDATE", [_when(x, data.all_day) for x in removed])

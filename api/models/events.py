@@ -78,6 +78,10 @@ class Event(Record):
     on_makeup_workdays = fields.BooleanField(default=False, description="An occurrence on every make-up working day (调休上班) in the series' span")
     calendar_exdates = fields.JSONField(default=list, description="Occurrences the holiday table removed (ISO starts), up to the horizon")
     calendar_rdates = fields.JSONField(default=list, description="Occurrences make-up working days added (ISO starts), up to the horizon")
+    # Every year on a lunar date or a solar term (api/china_calendar/yearly.py); its dates after
+    # the first are kept in calendar_rdates (RDATE), as RRULE cannot say them.
+    lunar_recurrence = fields.JSONField(null=True, description='Every year on this lunar date: {"month": 1, "day": 15, "leap": false}')
+    solar_term = fields.CharField(max_length=4, null=True, description="Every year on this solar term (节气), e.g. 清明")
     status = fields.CharEnumField(EventStatus, max_length=12, default=EventStatus.DRAFT, db_index=True)
     capacity = fields.IntField(null=True)
     audience = fields.CharField(max_length=100, default="")

@@ -69,6 +69,15 @@ class EditScope(Enum):
     )
 
 
+@strawberry.input(description="A lunar date (农历) to recur on every year, e.g. 正月十五: {month: 1, day: 15}.")
+class LunarRecurrenceInput:
+    month: int = strawberry.field(description="Lunar month, 1 (正月) to 12 (腊月)")
+    day: int = strawberry.field(description="Day of the lunar month, 1 (初一) to 30 (三十); 三十 falls on the month's "
+                                "last day (廿九) in a year whose month has 29 days")
+    leap: bool = strawberry.field(default=False, description="The leap month (闰月) of that number; in a year "
+                                  "without that leap month the occurrence is in the ordinary month")
+
+
 @strawberry.input(description="The editable fields of an event; on update, fields left out keep their value.")
 class EventFields:
     title: str | None = strawberry.field(default=UNSET, description="Title, up to 120 characters")
@@ -94,6 +103,12 @@ class EventFields:
         description="China's calendar: an occurrence, at the series' time, on every make-up working day (调休上班) "
         "in the series' span; the dates become RDATEs. With skipHolidays and FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR: "
         "China's working days (a series only; docs/calendar.md)")
+    lunar_recurrence: LunarRecurrenceInput | None = strawberry.field(
+        default=UNSET, description="Recur every year on this lunar date (e.g. 元宵 正月十五), from startsAt, which "
+        "must be such a date; not with rrule. Materialised as dated occurrences, RDATEs in the feed (docs/calendar.md)")
+    solar_term: str | None = strawberry.field(
+        default=UNSET, description="Recur every year on this solar term (节气, e.g. 清明), from startsAt, which must "
+        "be its day; not with rrule. RDATEs in the feed")
     lecturer_ids: list[relay.GlobalID] | None = strawberry.field(default=UNSET, description="Lecturers, in order")
     capacity: int | None = strawberry.field(default=UNSET, description="How many people can take part")
     audience: str | None = strawberry.field(default=UNSET, description="Intended audience, e.g. 老年人")
@@ -163,6 +178,8 @@ async def _fields(input: EventFields) -> tuple[dict, list[int] | None]:
             fields[name] = (await load(model, fields[name], type_name, _camel(name))).id
     if fields.get("format") is not None:
         fields["format"] = LectureFormat(fields["format"])
+    if (lunar := fields.get("lunar_recurrence")) is not None:  # stored as JSON, checked by the event rules
+        fields["lunar_recurrence"] = {"month": lunar.month, "day": lunar.day, "leap": lunar.leap}
     lecturers = None
     if input.lecturer_ids is not UNSET:
         lecturers = [node_pk(g, "Lecturer", "lecturerIds") for g in input.lecturer_ids or []]  # checked by the event rules

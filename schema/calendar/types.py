@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 import strawberry
 from strawberry import relay
 
+from api.china_calendar.yearly import YearlyRule
 from api.domain.clock import local
 from api.models import events as em
 from schema.core.context import Info
@@ -56,6 +57,14 @@ def _last_day(all_day: bool, ends_at: datetime) -> date | None:
     return (local(ends_at) - timedelta(days=1)).date() if all_day else None
 
 
+@strawberry.type(description="A lunar date (农历) an event recurs on every year, e.g. 正月十五 (docs/calendar.md).")
+class LunarRecurrence:
+    month: int = strawberry.field(description="Lunar month, 1 (正月) to 12 (腊月)")
+    day: int = strawberry.field(description="Day of the lunar month, 1 (初一) to 30 (三十)")
+    leap: bool = strawberry.field(description="The leap month (闰月) of that number")
+    name: str = strawberry.field(description="As people say it: 正月十五, 闰六月初一")
+
+
 @strawberry.type(description="A lecture (宣讲) or activity (活动): one event, or one recurring series.")
 class Event(_EventLinks, LoadedNode):
     _loader = "event"
@@ -78,8 +87,18 @@ class Event(_EventLinks, LoadedNode):
         description="Starts the holiday table removed (skipHolidays), up to the materialisation horizon: EXDATEs "
         "in the feed beside exdates. Moves when an administrator corrects the table")
     calendar_rdates: list[str] = strawberry.field(
-        description="Starts make-up working days added (onMakeUpWorkdays), up to the materialisation horizon: "
-        "RDATEs in the feed")
+        description="Starts China's calendar added, up to the materialisation horizon: make-up working days "
+        "(onMakeUpWorkdays), or a yearly event's dates after the first (lunarRecurrence, solarTerm). RDATEs in the feed")
+    solar_term: str | None = strawberry.field(
+        description="Recurs every year on this solar term (节气), e.g. 清明; null otherwise")
+
+    @strawberry.field(description="Recurs every year on this lunar date (农历), e.g. 正月十五; null otherwise")
+    def lunar_recurrence(self) -> LunarRecurrence | None:
+        value = self._row.lunar_recurrence
+        if not value:
+            return None
+        rule = YearlyRule.of(value, None)
+        return LunarRecurrence(month=rule.lunar_month, day=rule.lunar_day, leap=rule.leap, name=rule.name)
     status: EventStatusEnum = strawberry.field(description="Published or cancelled (drafts are never public)")
     capacity: int | None = strawberry.field(description="How many people can take part")
     audience: str = strawberry.field(description="Intended audience, e.g. 老年人")
