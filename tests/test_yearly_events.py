@@ -133,3 +133,18 @@ async def test_the_example_in_calendar_md_gives_its_answer(db, client):
     response = await client.post("/graphql", json={"query": query, "variables": variables},
                                  headers={"Authorization": f"Bearer {callers.editor}"})
     assert response.json() == json.loads(answer)
+
+
+async def test_the_horizon_job_materialises_yearly_events_too(db, client):
+    from api.domain.occurrences import extend_horizon
+
+    net = await build()
+    callers = await make_callers(net)
+    created = await _create(client, callers.editor, net, startsAt="2026-03-03T19:00:00+08:00",
+                            endsAt="2026-03-03T21:00:00+08:00", lunarRecurrence={"month": 1, "day": 15})
+    pk = _pk(created["event"]["id"])
+    made = await Occurrence.filter(event_id=pk).count()
+    assert made >= 2
+    await Occurrence.filter(event_id=pk).delete()  # as if the rows had never been written
+    await extend_horizon()
+    assert await Occurrence.filter(event_id=pk).count() == made
