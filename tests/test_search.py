@@ -199,6 +199,84 @@ async def test_refused_write_leaves_the_index_unchanged(net, gql, client):
     assert await find(gql, "义剪") == []
 
 
+async def _title_terms_out_of_step() -> tuple[set, set]:
+    """PostgreSQL's title-token btree (migration 0014) against the entries it is built from."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    held = {(r["term"], r["doc_id"], r["title_len"])
+            for r in await conn.execute_query_dict("SELECT term, doc_id, title_len FROM search_title_term")}
+    wanted = {(t, doc_id, n) for doc_id, tokens, n in await SearchDoc.all().values_list("id", "title_tokens", "title_len")
+              for t in tokens.split()}
+    return held - wanted, wanted - held
+
+
+async def test_title_token_index_follows_every_write(net, gql, client, db):
+    if db.name != "postgres":
+        pytest.skip("SQLite's FTS5 table is the only index there")
+    callers = await make_callers(net)
+    assert await _title_terms_out_of_step() == (set(), set())
+    renamed = await mutate(client, callers.editor, """
+      mutation($input: UpdateSiteInput!) { updateSite(input: $input) { site { version } errors { message } } }""",
+        input={"id": gid("Site", net.station2.id), "version": net.station2.version, "name": "溪阳义剪服务站"})
+    assert renamed["errors"] == []
+    deleted = await mutate(client, callers.editor, """
+      mutation($input: DeleteInput!) { deleteRecord(input: $input) { id errors { message } } }""",
+        input={"id": gid("Site", net.station2.id), "version": renamed["site"]["version"]})
+    assert deleted["errors"] == []
+    assert await _title_terms_out_of_step() == (set(), set())
+    assert await find(gql, "义剪") == []
+    restored = await mutate(client, callers.editor, """
+      mutation($input: RestoreInput!) { restoreRecord(input: $input) { id errors { message } } }""",
+        input={"id": gid("Site", net.station2.id)})
+    assert restored["errors"] == []
+    assert await _title_terms_out_of_step() == (set(), set())
+    assert await find(gql, "义剪") == ["溪阳义剪服务站"]
+    await SearchDoc.filter(kind="TEAM").update(title_len=99)  # an UPDATE statement, as a repair script might
+    assert await _title_terms_out_of_step() == (set(), set())
+    await reindex()
+    assert await _title_terms_out_of_step() == (set(), set())
+
+
+async def test_reports_are_found_only_while_published(net, gql, client):
+    from tests import reports_support as rs
+
+    callers = await make_callers(net)
+    query = """query($q: String!, $types: [SearchType!], $within: ID) { search(query: $q, types: $types, within: $within) {
+      totalCount edges { node { type score snippet { field html } node { ... on Report { title status } } } } } }"""
+    report = await rs.write(client, callers.editor, net.station, title="洛阳村義剪進社區活動報道",
+                            body="<p>志愿者为八十岁以上老人上门理发。</p>")
+    assert (await gql(query, q="义剪"))["search"]["totalCount"] == 0  # a draft is never found
+    submitted = await rs.step(client, callers.editor, "submit", report)
+    assert (await gql(query, q="义剪"))["search"]["totalCount"] == 0  # nor one in review
+    approved = await rs.step(client, callers.admin, "approve", submitted["report"])
+    assert approved["errors"] == []
+    data = await gql(query, q="义剪")  # found at once, by simplified characters
+    assert data["search"]["edges"] == [{"node": {"type": "REPORT", "score": 7, "snippet": {
+        "field": "TITLE", "html": "洛阳村<mark>義剪</mark>進社區活動報道"},
+        "node": {"title": "洛阳村義剪進社區活動報道", "status": "PUBLISHED"}}}]
+    body = (await gql(query, q="上门理发", types=["REPORT"]))["search"]["edges"]
+    assert [e["node"]["snippet"] for e in body] == [{"field": "BODY", "html": "志愿者为八十岁以上老人<mark>上门理发</mark>。"}]
+    assert (await gql(query, q="义剪", within=gid("Site", net.centre.id)))["search"]["totalCount"] == 1
+    assert (await gql(query, q="义剪", within=gid("Site", net.other_centre.id)))["search"]["totalCount"] == 0
+    assert (await gql(query, q="义剪", types=["EVENT"]))["search"]["totalCount"] == 0
+    # Unpublished: gone; deleted: gone; and wenming reindex agrees at each step.
+    unpublished = await rs.step(client, callers.admin, "unpublish", approved["report"])
+    assert unpublished["errors"] == []
+    assert (await gql(query, q="义剪"))["search"]["totalCount"] == 0
+    assert (await reindex())["REPORT"] == 0
+    republished = await rs.publish(client, callers.editor, callers.admin, unpublished["report"])
+    assert (await gql(query, q="义剪"))["search"]["totalCount"] == 1
+    assert (await reindex())["REPORT"] == 1
+    assert (await gql(query, q="义剪"))["search"]["totalCount"] == 1
+    deleted = await mutate(client, callers.admin, """
+      mutation($input: DeleteInput!) { deleteRecord(input: $input) { id errors { message } } }""",
+        input={"id": republished["id"], "version": republished["version"]})
+    assert deleted["errors"] == []
+    assert (await gql(query, q="义剪"))["search"]["totalCount"] == 0
+    assert (await reindex())["REPORT"] == 0
+
+
 async def test_private_people_and_drafts_are_never_found(net, gql):
     assert await find(gql, "李志愿") == []  # a volunteer: not public
     assert await find(gql, "13700000003") == []  # a lecturer's phone
@@ -251,7 +329,7 @@ async def test_bad_cursor_and_window(net, gql):
 async def test_reindex_rebuilds_the_same_index(net):
     before = sorted(await SearchDoc.all().values_list("kind", "object_id", "title_tokens", "body_tokens", "initials_tokens"))
     counts = await reindex()
-    assert counts == {"SITE": 9, "TEAM": 2, "LECTURER": 1, "EVENT": 4}
+    assert counts == {"SITE": 9, "TEAM": 2, "LECTURER": 1, "EVENT": 4, "REPORT": 0}
     after = sorted(await SearchDoc.all().values_list("kind", "object_id", "title_tokens", "body_tokens", "initials_tokens"))
     assert after == before
 

@@ -1,4 +1,4 @@
-"""The search index (搜索索引): one row per public site, team, lecturer and event.
+"""The search index (搜索索引): one row per public site, team, lecturer, event and published report.
 
 The token columns hold space-separated tokens from api/search/tokens.py. SQLite indexes them
 in an FTS5 table kept in step by triggers; PostgreSQL in a generated tsvector column with a GIN
@@ -15,6 +15,7 @@ class SearchKind(StrEnum):
     TEAM = "TEAM"
     LECTURER = "LECTURER"
     EVENT = "EVENT"
+    REPORT = "REPORT"  # 活动报道: only while PUBLISHED (and not deleted)
 
 
 class SearchDoc(Model):

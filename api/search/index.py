@@ -3,7 +3,8 @@
 `follow(row)` runs inside the write's transaction (api/domain/writes.py calls it for every
 audited write), so an edit is found at once and a refused write, rolled back, leaves the
 index as it was. Only public things are indexed: live (not soft-deleted) sites and teams,
-lecturers (never other people), events that are not drafts. Anything else has no row, so no
+lecturers (never other people), events that are not drafts, reports while published (a draft,
+one in review or unpublished has no entry: search has no reviewer's view). Anything else has no row, so no
 query can find it.
 """
 
@@ -18,6 +19,7 @@ from tortoise.functions import Max
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from api.models.content import Report, ReportStatus
 from api.models.events import Event, EventStatus, Occurrence
 from api.models.people import Person
 from api.models.search import SearchDoc, SearchKind
@@ -44,11 +46,20 @@ def fields_of(kind: SearchKind, row: Any) -> Fields:
         return Fields(row.name, (row.category_label, row.description))
     if kind is SearchKind.LECTURER:
         return Fields(row.name, (row.title, " ".join(row.topics or []), row.bio))
+    if kind is SearchKind.REPORT:
+        return Fields(row.title, (row.summary, row.body_text))  # the text, not the HTML
     return Fields(row.title, (row.summary, row.topic, row.audience, row.description))
 
 
 MODELS: dict[SearchKind, type[Model]] = {
     SearchKind.SITE: Site, SearchKind.TEAM: Team, SearchKind.LECTURER: Person, SearchKind.EVENT: Event,
+    SearchKind.REPORT: Report,
+}
+# Rows that may be indexed at all (is_public checks the same for one row).
+PUBLIC: dict[SearchKind, dict[str, Any]] = {
+    SearchKind.LECTURER: {"is_lecturer": True},
+    SearchKind.EVENT: {"status__not": EventStatus.DRAFT},
+    SearchKind.REPORT: {"status": ReportStatus.PUBLISHED},
 }
 
 
@@ -61,6 +72,8 @@ def kind_of(row: Model) -> SearchKind | None:
         return SearchKind.LECTURER
     if isinstance(row, Event):
         return SearchKind.EVENT
+    if isinstance(row, Report):
+        return SearchKind.REPORT
     return None
 
 
@@ -71,13 +84,15 @@ def is_public(kind: SearchKind, row: Any) -> bool:
         return row.is_lecturer
     if kind is SearchKind.EVENT:
         return row.status != EventStatus.DRAFT
+    if kind is SearchKind.REPORT:
+        return row.status == ReportStatus.PUBLISHED
     return True
 
 
 def _site_id(kind: SearchKind, row: Any) -> int | None:
     if kind is SearchKind.SITE:
         return row.id
-    if kind is SearchKind.EVENT:
+    if kind in (SearchKind.EVENT, SearchKind.REPORT):
         return row.site_id
     return row.home_site_id  # teams, lecturers (may be none)
 
@@ -142,12 +157,13 @@ async def follow(row: Model) -> None:
 async def reindex(progress: Callable[[str, int, int], object] | None = None) -> dict[str, int]:
     """Rebuild the whole index from the rows (after the migration, an import, or a restore)."""
     async with in_transaction():  # readers see the old index until the new one is complete
-        await SearchDoc.all().delete()
+        # In batches: each statement stays well inside the statement timeout (on PostgreSQL each
+        # entry's title tokens are deleted by a trigger, ~1 ms an entry on a loaded machine).
+        while ids := await SearchDoc.all().order_by("id").limit(BATCH).values_list("id", flat=True):
+            await SearchDoc.filter(id__in=list(ids)).delete()
         counts: dict[str, int] = {}
         for kind, model in MODELS.items():
-            qs = model.filter(deleted_at__isnull=True)
-            if kind is SearchKind.LECTURER:
-                qs = qs.filter(is_lecturer=True)
+            qs = model.filter(deleted_at__isnull=True, **PUBLIC.get(kind, {}))
             total, done, last_id, indexed = await qs.count(), 0, 0, 0
             while True:
                 rows = await qs.filter(id__gt=last_id).order_by("id").limit(BATCH)

@@ -84,18 +84,30 @@ def _db_time(value: datetime) -> object:
 
 
 @dataclass(frozen=True)
-class _Parts:
+class _Arm:
+    """Where a score tier's rows come from, in the order an index hands them out."""
+
     source: str  # FROM
-    where: list[str]  # the match and the scope
-    in_title: str  # every token in the title
+    where: list[str]  # what every row of the tier matched (the scope is added to it)
+    order: str  # the column the index hands rows out in (FTS5: rowid; PostgreSQL: doc_id)
+    upcoming: str  # not an event whose last occurrence is over
+
+
+@dataclass(frozen=True)
+class _Parts:
+    scope: list[str]  # kinds, subtree, time window
+    match: str  # every token in title and body together (or the initials)
+    in_title: str  # every token in the title (a check of a row already found)
     exact: str | None  # ... and the title is no longer than the query: it is the query
     in_initials: str | None  # the initials matched (a letters-only query)
-    upcoming: str  # not an event whose last occurrence is over
-    order: str  # the column the index hands rows out in (FTS5: rowid)
+    any: _Arm  # rows matching anywhere (the full-text index)
+    title: _Arm  # rows with every token in the title
 
 
 def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
     in_initials = None
+    now = sql(_db_time(clock.now()))
+    upcoming = f"(d.kind <> 'EVENT' OR d.last_end IS NULL OR d.last_end >= {now})"
     if sql.postgres:
         match = f"d.tsv @@ ({sql(_tsquery(q.tokens))}::tsquery"
         in_title = f"string_to_array(d.title_tokens, ' ') @> {sql(list(q.tokens))}::text[]"
@@ -103,7 +115,17 @@ def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
             match += f" || {sql(_tsquery([q.initials], '^'))}::tsquery"
             in_initials = f"d.tsv @@ {sql(_tsquery([q.initials], '^'))}::tsquery"
         match += ")"
-        source, order = "search_doc d", "d.id"
+        any_arm = _Arm("search_doc d", [match], "d.id", upcoming)
+        # Title tiers from the title-token btree (migration 0014): one range scan per token,
+        # joined on the entry, read in entry order, so a page of a common word stops at the page.
+        joins = "".join(
+            f" JOIN search_title_term t{i} ON t{i}.doc_id = t0.doc_id AND t{i}.term = {sql(t)}"
+            for i, t in enumerate(q.tokens) if i
+        )
+        title_arm = _Arm(
+            f"search_title_term t0{joins} JOIN search_doc d ON d.id = t0.doc_id",
+            [f"t0.term = {sql(q.tokens[0])}"], "t0.doc_id", f"(t0.last_end IS NULL OR t0.last_end >= {now})",
+        )
     else:
         text = "{title_tokens body_tokens} : " + f"({_fts(q.tokens)})"
         if q.initials:
@@ -112,9 +134,9 @@ def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
         match = f"search_fts MATCH {sql(text)}"
         # Per matching row, from the stored tokens: cheaper than a second FTS lookup for common tokens.
         in_title = " AND ".join(f"instr(' ' || d.title_tokens || ' ', {sql(f' {t} ')}) > 0" for t in q.tokens)
-        source, order = "search_fts JOIN search_doc d ON d.id = search_fts.rowid", "search_fts.rowid"
-    upcoming = f"(d.kind <> 'EVENT' OR d.last_end IS NULL OR d.last_end >= {sql(_db_time(clock.now()))})"
-    where = [match]
+        any_arm = _Arm("search_fts JOIN search_doc d ON d.id = search_fts.rowid", [match], "search_fts.rowid", upcoming)
+        title_arm = _Arm(any_arm.source, [match, in_title], any_arm.order, upcoming)
+    where = []
     if scope.kinds:
         where.append(f"d.kind IN ({', '.join(sql(k.value) for k in scope.kinds)})")
     if scope.within_path:
@@ -129,30 +151,30 @@ def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
         where.append(f"(d.kind <> 'EVENT' OR EXISTS (SELECT 1 FROM occurrence o WHERE {' AND '.join(window)}))")
     # Only for four characters or more: a shorter query is in thousands of titles, and checking
     # them all for an exact one would cost what the tiers save (and no name is 讲座 alone).
-    exact = f"d.title_len = {sql(q.length)} AND {in_title}" if q.length >= EXACT_MIN else None
-    return _Parts(source, where, in_title, exact, in_initials, upcoming, order)
+    exact = f"{'t0' if sql.postgres else 'd'}.title_len = {sql(q.length)}" if q.length >= EXACT_MIN else None
+    return _Parts(where, match, in_title, exact, in_initials, any_arm, title_arm)
 
 
 def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
     """SELECT of every matching document (for counting, and the calendar's event ids)."""
     p = _parts(q, scope, sql)
-    return f"SELECT d.id AS doc_id, d.object_id AS object_id FROM {p.source} WHERE {' AND '.join(p.where)}"
+    return f"SELECT d.id AS doc_id, d.object_id AS object_id FROM {p.any.source} WHERE {' AND '.join([p.match, *p.scope])}"
 
 
-def _tiers(p: _Parts) -> list[tuple[int, str]]:
-    """(score, condition) from the best down: where it matched, then upcoming before past."""
-    title = f"{p.in_title} AND NOT ({p.exact})" if p.exact else p.in_title
-    where = [("3", title)]
-    if p.in_initials:
-        where.append(("2", f"NOT ({p.in_title}) AND {p.in_initials}"))
-        where.append(("1", f"NOT ({p.in_title}) AND NOT ({p.in_initials})"))
-    else:
-        where.append(("1", f"NOT ({p.in_title})"))
-    return ([(8, p.exact)] if p.exact else []) + [
-        (int(rank) * 2 + bonus, f"{cond} AND {p.upcoming if bonus else 'NOT ' + p.upcoming}")
-        for rank, cond in where
-        for bonus in (1, 0)
-    ]
+def _tiers(p: _Parts) -> list[tuple[int, _Arm, list[str]]]:
+    """(score, arm, conditions) from the best down: where it matched, then upcoming before past.
+    Title tiers read the title index; the others every match, less those with it all in the title."""
+    tiers: list[tuple[int, _Arm, list[str]]] = []
+    if p.exact:
+        tiers.append((8, p.title, [p.exact]))
+    title = [f"NOT ({p.exact})"] if p.exact else []
+    tiers += [(7, p.title, [*title, p.title.upcoming]), (6, p.title, [*title, f"NOT {p.title.upcoming}"])]
+    rest = [("2", [f"NOT ({p.in_title})", p.in_initials]), ("1", [f"NOT ({p.in_title})", f"NOT ({p.in_initials})"])] \
+        if p.in_initials else [("1", [f"NOT ({p.in_title})"])]
+    for rank, cond in rest:
+        tiers.append((int(rank) * 2 + 1, p.any, [*cond, p.any.upcoming]))
+        tiers.append((int(rank) * 2, p.any, [*cond, f"NOT {p.any.upcoming}"]))
+    return tiers
 
 
 def _conn():
@@ -171,15 +193,15 @@ async def search(q: Query, scope: Scope, *, first: int, after: tuple[int, int] |
     sql = _Sql(_postgres(conn))
     p = _parts(q, scope, sql)
     arms = []
-    for score, cond in _tiers(p):
+    for score, arm, cond in _tiers(p):
         if after is not None and score > after[0]:
             continue  # a tier the cursor has left behind
-        where = [*p.where, cond]
+        where = [*arm.where, *p.scope, *cond]
         if after is not None and score == after[0]:
-            where.append(f"d.id > {sql(after[1])}")
+            where.append(f"{arm.order} > {sql(after[1])}")
         arms.append(
             f"SELECT * FROM (SELECT d.id AS doc_id, d.kind AS kind, d.object_id AS object_id, {score} AS score "
-            f"FROM {p.source} WHERE {' AND '.join(where)} ORDER BY {p.order} LIMIT {int(first) + 1}) AS tier{score}"
+            f"FROM {arm.source} WHERE {' AND '.join(where)} ORDER BY {arm.order} LIMIT {int(first) + 1}) AS tier{score}"
         )
     if not arms:
         return [], False

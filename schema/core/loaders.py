@@ -19,7 +19,7 @@ from tortoise.models import Model
 
 from api.domain import clock
 from api.domain.sites import below_sql
-from api.models.content import Image
+from api.models.content import Image, Report, ReportStatus
 from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence
 from api.models.people import Person
 from api.models.platforms import Platform
@@ -161,6 +161,7 @@ class Loaders:
     ))
     report_team_ids = cached_property(lambda self: DataLoader(_report_team_ids))
     image = cached_property(lambda self: _by_id(Image))
+    published_report = cached_property(lambda self: _by_id(Report, status=ReportStatus.PUBLISHED, **_LIVE))
     subtree_counts = cached_property(lambda self: DataLoader(_subtree_counts))
     member_count = cached_property(lambda self: DataLoader(self._member_counts))
 

@@ -1,4 +1,4 @@
-"""The root field `search`: one query over sites, teams, lecturers and events."""
+"""The root field `search`: one query over sites, teams, lecturers, events and published reports."""
 
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ from schema.core.context import Info
 from schema.core.pagination import Connection, Edge, decode_cursor, encode_cursor, page_size
 from schema.network.queries import After, First, WithinArg, _site_path
 from schema.network.types import Lecturer, Site, Team
+from schema.reports.types import Report
 from schema.search.types import SearchHit, SearchSnippet, SearchTypeEnum
 
-NODE = {SearchKind.SITE: Site, SearchKind.TEAM: Team, SearchKind.LECTURER: Lecturer, SearchKind.EVENT: Event}
-LOADER = {SearchKind.SITE: "site", SearchKind.TEAM: "team", SearchKind.LECTURER: "lecturer", SearchKind.EVENT: "event"}
+NODE = {SearchKind.SITE: Site, SearchKind.TEAM: Team, SearchKind.LECTURER: Lecturer, SearchKind.EVENT: Event,
+        SearchKind.REPORT: Report}
+LOADER = {SearchKind.SITE: "site", SearchKind.TEAM: "team", SearchKind.LECTURER: "lecturer", SearchKind.EVENT: "event",
+          SearchKind.REPORT: "published_report"}
 
 QueryArg = Annotated[
     str,
@@ -58,7 +61,7 @@ class _Count:
 @strawberry.type(description="Search (搜索).")
 class SearchQuery:
     @strawberry.field(
-        description="Find sites, teams, lecturers and events by their public text, best first: title or name matches "
+        description="Find sites, teams, lecturers, events and published reports by their public text, best first: title or name matches "
         "above description matches, upcoming events above past ones. Personal data is never searched."
     )
     async def search(

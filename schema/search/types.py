@@ -12,6 +12,7 @@ from api.models.search import SearchKind
 from api.search.snippets import Snippet
 from schema.calendar.types import Event
 from schema.network.types import Lecturer, Site, Team
+from schema.reports.types import Report
 
 
 @strawberry.enum(description="What kind of object a search hit is (搜索结果类型).")
@@ -20,17 +21,18 @@ class SearchTypeEnum(Enum):
     TEAM = strawberry.enum_value(SearchKind.TEAM.value, description="队伍: a volunteer or lecture team")
     LECTURER = strawberry.enum_value(SearchKind.LECTURER.value, description="宣讲员: a lecturer's public profile")
     EVENT = strawberry.enum_value(SearchKind.EVENT.value, description="宣讲 / 活动: a lecture or activity (one event or a series)")
+    REPORT = strawberry.enum_value(SearchKind.REPORT.value, description="活动报道: a published report (drafts and reports in review are never found)")
 
 
 SearchTypeEnum.__strawberry_definition__.name = "SearchType"
 
-SearchResult = Annotated[Site | Team | Lecturer | Event, strawberry.union("SearchResult", description="The object a search hit names")]
+SearchResult = Annotated[Site | Team | Lecturer | Event | Report, strawberry.union("SearchResult", description="The object a search hit names")]
 
 
 @strawberry.enum(description="Which text of a hit the snippet comes from.")
 class SnippetField(Enum):
     TITLE = strawberry.enum_value("TITLE", description="标题 / 名称: the title or name")
-    BODY = strawberry.enum_value("BODY", description="简介: the description, summary, topic, address or biography")
+    BODY = strawberry.enum_value("BODY", description="简介: the description, summary, topic, address, biography or a report's text")
 
 
 @strawberry.type(description="A stretch of a snippet's text that matched (start and length in characters).")
