@@ -200,7 +200,7 @@ async def test_refused_write_leaves_the_index_unchanged(net, gql, client):
 
 
 async def _title_terms_out_of_step() -> tuple[set, set]:
-    """PostgreSQL's title-token btree (migration 0014) against the entries it is built from."""
+    """PostgreSQL's title-token btree (migration 0016) against the entries it is built from."""
     from tortoise import connections
 
     conn = connections.get("default")

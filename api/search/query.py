@@ -116,7 +116,7 @@ def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
             in_initials = f"d.tsv @@ {sql(_tsquery([q.initials], '^'))}::tsquery"
         match += ")"
         any_arm = _Arm("search_doc d", [match], "d.id", upcoming)
-        # Title tiers from the title-token btree (migration 0014): one range scan per token,
+        # Title tiers from the title-token btree (migration 0016): one range scan per token,
         # joined on the entry, read in entry order, so a page of a common word stops at the page.
         joins = "".join(
             f" JOIN search_title_term t{i} ON t{i}.doc_id = t0.doc_id AND t{i}.term = {sql(t)}"

@@ -73,6 +73,6 @@ async def _drop(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wenming", "0013_scale_indexes")]
+    dependencies = [("wenming", "0015_yearly_events")]
 
     operations = [ops.RunPython(_create, _drop)]
