@@ -4,9 +4,6 @@ edits found at once, refused writes leaving the index as it was."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
 
 import pytest
 
@@ -344,24 +341,6 @@ async def test_occurrences_can_be_searched(net, gql):
     assert len(everything) > len(titles)
     errors = await gql.errors(query, q="，")
     assert errors[0]["extensions"]["code"] == "EMPTY_QUERY"
-
-
-DOC = re.compile(r"```graphql\n(?P<query>.*?)```\s*```json\n(?P<variables>.*?)```\s*```json\n(?P<answer>.*?)```", re.DOTALL)
-
-
-def doc_examples() -> list[tuple[str, str, str]]:
-    text = (Path(__file__).parents[1] / "docs" / "search.md").read_text(encoding="utf-8")
-    return [(m["query"], m["variables"], m["answer"]) for m in DOC.finditer(text)]
-
-
-def test_the_search_page_has_examples_with_answers():
-    assert len(doc_examples()) == 3
-
-
-@pytest.mark.parametrize("index", range(3))
-async def test_search_page_examples_answer_as_shown(net, gql, index):
-    query, variables, answer = doc_examples()[index]
-    assert await gql(query, **json.loads(variables)) == json.loads(answer)["data"]
 
 
 def test_reindex_command_reports_what_it_indexed(tmp_path):
