@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 import pytest
 from dateutil.rrule import rrulestr
 
-from api.sheets.phrases import CellError, parse_date, parse_recurrence, parse_times, recurrence_words
+from api.sheets.phrases import MIDNIGHT, CellError, parse_date, parse_recurrence, parse_times, recurrence_words
 
 DATES = {
     "2026-03-05": date(2026, 3, 5),
@@ -44,6 +44,9 @@ TIMES = {
     "14：00－16：30": (time(14, 0), time(16, 30)),
     time(9, 30): (time(9, 30), time(11, 0)),  # an Excel time cell
     0.375: (time(9, 0), time(10, 30)),  # an Excel time as a fraction of a day
+    "20:00-24:00": (time(20, 0), MIDNIGHT),  # the midnight that ends the day
+    "20:00-00:00": (time(20, 0), MIDNIGHT),
+    "22:30": (time(22, 30), MIDNIGHT),
 }
 
 
@@ -52,7 +55,7 @@ def test_times(written, meant):
     assert parse_times(written) == meant
 
 
-@pytest.mark.parametrize("written", ["25:00", "11:00-09:00", "下午14:00", "半天", "9.30", "23:00"])
+@pytest.mark.parametrize("written", ["25:00", "11:00-09:00", "下午14:00", "半天", "9.30", "23:00", "22:00-02:00", "24:00", "20:00-24:30"])
 def test_times_not_understood(written):
     with pytest.raises(CellError):
         parse_times(written)
@@ -117,7 +120,8 @@ def test_the_documented_dates_read_as_documented():
 def test_the_documented_times_read_as_documented():
     for written, meant in _doc_table("Times (时间)"):
         start, end = parse_times(written)
-        assert meant.startswith(f"{start:%H:%M}-{end:%H:%M}"), written
+        shown = "24:00" if end == MIDNIGHT else f"{end:%H:%M}"
+        assert meant.startswith(f"{start:%H:%M}-{shown}"), written
 
 
 def test_the_documented_recurrences_read_as_documented():

@@ -23,7 +23,7 @@ from api.models.teams import Membership, Team
 from api.sheets import labels
 from api.sheets.columns import SHEETS, Sheet
 from api.sheets.lookup import SiteIndex
-from api.sheets.phrases import recurrence_words
+from api.sheets.phrases import recurrence_words, span_words
 from api.sheets.template import XLSX
 
 PRIVATE_KINDS = {"people", "memberships"}  # names of volunteers: never public
@@ -165,13 +165,13 @@ class Export:
             for link in await EventLecturer.filter(event_id__in=ids).order_by("position", "id").prefetch_related("person"):
                 lecturers.setdefault(link.event_id, []).append(link.person.name)
             for e in batch:
-                start, end = local(e.starts_at), local(e.ends_at)
-                last = (end - timedelta(days=1)).date() if e.all_day else end.date()
+                start = local(e.starts_at)
+                times, last = ("", (local(e.ends_at) - timedelta(days=1)).date()) if e.all_day else span_words(e.starts_at, e.ends_at)
                 yield {
                     "external_key": e.external_key, "kind": labels.word(labels.EVENT_KIND, e.kind), "title": e.title,
                     "platform": platforms.get(e.platform_id, ""), "site": self._names(e.site_id),
                     "venue": venues.get(e.venue_id, ""), "team": teams.get(e.team_id, ""), "date": start.date(),
-                    "times": "" if e.all_day else f"{start:%H:%M}-{end:%H:%M}",
+                    "times": times,
                     "end_date": last if last != start.date() else None, "recurrence": recurrence_words(e.rrule),
                     "format": labels.word(labels.LECTURE_FORMAT, e.format), "lecturers": "、".join(lecturers.get(e.id, [])),
                     "topic": e.topic, "summary": e.summary, "audience": e.audience, "capacity": e.capacity,

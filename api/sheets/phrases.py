@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+from api.domain.clock import local
 from api.domain.validation import EARLIEST, LATEST
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year bug folded in)
@@ -75,11 +76,16 @@ _ONE = re.compile(_CLOCK)
 _RANGE = re.compile(_CLOCK + r"\s*(?:-|~|～|—|–|至|到)\s*" + _CLOCK)
 TIME_HELP = "时间请写成 9:30、09:30-11:00、上午9:30 或 下午2:30-4:00"
 DEFAULT_LENGTH = timedelta(minutes=90)  # a time alone: the usual length of an activity
+# As an end, 24:00 (or 00:00) is the midnight that ends the event's last day: 20:00-24:00.
+MIDNIGHT = time(0)
 
 
-def _clock(period: str | None, hour: str, minute: str | None, point_minute: str | None, whole: str, *, inherit: str | None = None) -> time:
+def _clock(period: str | None, hour: str, minute: str | None, point_minute: str | None, whole: str, *, inherit: str | None = None,
+           end: bool = False) -> time:
     h = int(hour)
     m = int(minute or point_minute or (30 if whole.endswith("半") else 0))
+    if end and (h, m) in ((24, 0), (0, 0)):
+        return MIDNIGHT
     period = period or inherit
     if period:
         if h > 12:
@@ -107,8 +113,8 @@ def parse_times(value: object) -> tuple[time, time]:
     if m := _RANGE.fullmatch(text):
         g = m.groups()
         start = _clock(g[0], g[1], g[2], g[3], _part(text, 0))
-        end = _clock(g[4], g[5], g[6], g[7], _part(text, 1), inherit=g[0])
-        if end <= start:
+        end = _clock(g[4], g[5], g[6], g[7], _part(text, 1), inherit=g[0], end=True)
+        if end <= start and end != MIDNIGHT:
             raise CellError(f"{text}：结束时刻要晚于开始时刻")
         return start, end
     if m := _ONE.fullmatch(text):
@@ -124,7 +130,7 @@ def _part(text: str, index: int) -> str:
 
 def _plus(start: time, length: timedelta) -> time:
     end = datetime.combine(date.min, start) + length
-    if end.date() != date.min:
+    if end.date() != date.min and end.time() != MIDNIGHT:
         raise CellError(f"{start:%H:%M} 开始的活动会跨过午夜；请写明结束时刻")
     return end.time()
 
@@ -222,5 +228,17 @@ def recurrence_words(rule: str | None) -> str:
     return f"RRULE:{body}"
 
 
-def time_range_words(start: time, end: time) -> str:
-    return f"{start:%H:%M}-{end:%H:%M}"
+def event_span(first: date, last: date, times: tuple[time, time]) -> tuple[datetime, datetime]:
+    """A timed event's start and end (Asia/Shanghai) from its 日期, last day and 时间."""
+    start, end = times
+    ends_on = last + timedelta(days=1) if end == MIDNIGHT else last
+    return local(datetime.combine(first, start)), local(datetime.combine(ends_on, end))
+
+
+def span_words(starts_at: datetime, ends_at: datetime) -> tuple[str, date]:
+    """The 时间 and last day a timed event is written with, read back by event_span: an end
+    at midnight is 24:00 of the day before it (20:00-24:00, not 20:00-00:00 a day later)."""
+    start, end = local(starts_at), local(ends_at)
+    if end.time() == MIDNIGHT and end > start:
+        return f"{start:%H:%M}-24:00", (end - timedelta(days=1)).date()
+    return f"{start:%H:%M}-{end:%H:%M}", end.date()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tortoise.models import Model
 
 from api.domain import audit, events as event_rules, people as people_rules, series
 from api.domain import sites as site_rules, teams as team_rules, validation
-from api.domain.clock import day_start, local
+from api.domain.clock import day_start
 from api.domain.errors import DomainError
 from api.domain.permissions import NETWORK
 from api.domain.scope import require_team_link
@@ -26,7 +26,7 @@ from api.models.teams import Membership, MemberRole, Team
 from api.sheets import columns
 from api.sheets.imports import Outcome, RowProblem, cell
 from api.sheets.lookup import SiteIndex, SiteRef, pick_nearest
-from api.sheets.phrases import parse_recurrence
+from api.sheets.phrases import event_span, parse_recurrence
 
 CREATE, UPDATE, UNCHANGED = "CREATE", "UPDATE", "UNCHANGED"
 
@@ -98,7 +98,8 @@ class Writer:
     async def keyed(self, values: dict[str, Any]) -> Model | None:
         key = values.get("external_key")
         if key:
-            return await self.model.filter(external_key=key, deleted_at__isnull=True).first()
+            # Oldest first: the same record every time, should two share a key.
+            return await self.model.filter(external_key=key, deleted_at__isnull=True).order_by("id").first()
         return None
 
 
@@ -343,6 +344,18 @@ class EventWriter(Writer):
         self.teams: dict[str, list[Team]] = defaultdict(list)
         for team in await Team.filter(deleted_at__isnull=True):
             self.teams[team.name].append(team)
+        self.rows_by_key: dict[tuple, int] = {}  # the row that named each event, to refuse a second
+
+    def _once(self, number: int, values: dict[str, Any], site: SiteRef, starts_at) -> None:
+        """One row per event: a second row with the same 外部编号, or without one the same
+        阵地 + 标题 + 日期 + 开始时刻, would silently overwrite the first."""
+        if key := values.get("external_key"):
+            found, header, what = ("外部编号", key), "外部编号", f"外部编号 {key}"
+        else:
+            found, header, what = (site.id, values["title"], starts_at), "标题", "阵地、标题、日期和开始时刻"
+        if (first := self.rows_by_key.setdefault(found, number)) != number:
+            raise RowProblem(header, f"与第 {first} 行是同一个活动（{what}相同）；一个活动只写一行，"
+                                     "同名同时的不同活动请写不同的外部编号", values.get("external_key") or values["title"])
 
     def _path_of_home(self, row: Any) -> str:
         ref = self.sites.by_id.get(row.home_site_id) if row.home_site_id else None
@@ -361,7 +374,7 @@ class EventWriter(Writer):
         if all_day:
             starts_at, ends_at = day_start(values["date"]), day_start(last + timedelta(days=1))
         else:
-            starts_at, ends_at = local(datetime.combine(values["date"], times[0])), local(datetime.combine(last, times[1]))
+            starts_at, ends_at = event_span(values["date"], last, times)
         rrule = cell("重复", lambda: parse_recurrence(values.get("recurrence"), all_day=all_day), values.get("recurrence"))
         fields = self.fields(values, *self.PLAIN) | {
             "platform_id": platform.id, "site_id": site.id, "starts_at": starts_at, "ends_at": ends_at,
@@ -378,10 +391,12 @@ class EventWriter(Writer):
         if values.get("external_key"):
             fields["external_key"] = values["external_key"]
         label = f"{values['date']:%Y-%m-%d} {values['title']}"
+        self._once(number, values, site, starts_at)  # after the row's own problems, which are reported first
         self.require(site.path, f"events at {site.name}", "阵地", "/".join(values["site"]))
         event = await self.keyed(values)
         if event is None:
-            event = await Event.filter(site_id=site.id, title=values["title"], starts_at=starts_at, deleted_at__isnull=True).first()
+            event = await Event.filter(site_id=site.id, title=values["title"], starts_at=starts_at,
+                                       deleted_at__isnull=True).order_by("id").first()
         if event is None:
             if fields.get("team_id"):
                 await require_team_link(self.actor, await Team.get(id=fields["team_id"]), field="teamId")
