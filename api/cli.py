@@ -499,7 +499,7 @@ def import_command(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
             task = bar.add_task(f"{'Checking' if dry_run else 'Importing'} {kind}", total=None)
             return await import_file(kind, data, file, actor=OPERATOR, within=within, dry_run=dry_run,
-                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                     progress=lambda report: bar.update(task, completed=report.checked, total=report.rows))
 
     report = _run_db(work)
     _print_report(report, verbose)

@@ -203,3 +203,20 @@ async def test_broken_multipart_to_graphql_is_a_400(client, db):
     assert no_operations.status_code == 400 and no_operations.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     bad_map = await client.post("/graphql", data={"operations": "{}", "map": "[1,2]"}, files={"0": ("a.csv", b"x")})
     assert bad_map.status_code == 400
+
+
+async def test_row_limit_is_a_413_before_anything_is_written(client, db, monkeypatch):
+    from api.sheets import reader
+
+    net = await build()
+    token = (await make_callers(net)).editor
+    monkeypatch.setattr(reader, "MAX_ROWS", 3)
+    rows = [{"名称": f"限额测试队{i}", "层级": "队", "类别": "文化体育", "所属阵地": INSTITUTE} for i in range(4)]
+    refused = await client.post("/sheets/import/teams", files={"file": ("t.csv", csv_bytes(sheet_rows("teams", *rows)))},
+                                headers=bearer(token))
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "TOO_LARGE"
+    assert "more than 3 rows" in refused.json()["error"]["message"]
+    assert not await Team.filter(name__startswith="限额测试队").exists()
+    fits = await client.post("/sheets/import/teams", files={"file": ("t.csv", csv_bytes(sheet_rows("teams", *rows[:3])))},
+                             headers=bearer(token))
+    assert fits.status_code == 200 and fits.json()["created"] == 3

@@ -8,6 +8,7 @@ name what an earlier row created (a station under a new institute), every bad ro
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from api.sheets.phrases import CellError
 from api.sheets.reader import MAX_BYTES, open_table
 from api.sheets.rows import RowError, check_headers, read_row, shown
 
-Progress = Callable[[int, int], Any]
+Progress = Callable[["ImportReport"], Any]  # called after each row (report.checked of report.rows); may be async
 
 
 class RowProblem(Exception):
@@ -36,6 +37,7 @@ class RowProblem(Exception):
         self.code = code
 
 
+UNCHANGED = "UNCHANGED"
 RIGHTS = ("OUT_OF_SCOPE", "FORBIDDEN")  # refusals for who the caller is, not for what the row says
 
 
@@ -43,7 +45,7 @@ class _RollBack(Exception):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     row: int
     action: str  # CREATE, UPDATE or UNCHANGED
@@ -55,12 +57,17 @@ class Outcome:
 class ImportReport:
     kind: str
     dry_run: bool
-    rows: int = 0
-    outcomes: list[Outcome] = field(default_factory=list)
+    rows: int = 0  # data rows in the file
+    checked: int = 0  # rows read and checked so far
+    applied: int = 0  # rows written so far (inside the import's transaction: committed only at the end)
+    unchanged: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)  # the rows that create or change a record
     errors: list[RowError] = field(default_factory=list)
     occurrence_changes: list = field(default_factory=list)  # for live listeners, after commit
 
     def count(self, action: str) -> int:
+        if action == UNCHANGED:
+            return self.unchanged
         return sum(1 for o in self.outcomes if o.action == action)
 
     @property
@@ -102,21 +109,23 @@ async def import_file(
         report.errors = errors
         return report
     scope = await _within(actor, within)
-    rows = list(table.rows)  # the raw cells, once: the total for the progress bar
-    report.rows = len(rows)
+    # A first pass counts the rows (the total for a progress bar, and the row limit before anything
+    # is written); the second checks and writes them one at a time, keeping only what it reports.
+    report.rows = table.count()
     write = Write(actor)
     writer = WRITERS[kind](write, scope)
     await writer.prepare()
     try:
         async with in_transaction():
-            for done, (number, cells) in enumerate(rows, start=1):
+            for number, cells in table.rows():
                 values, errors = read_row(sheet, table.headers, number, cells)
                 if errors:
                     report.errors += errors
                 else:
                     await _write_row(writer, sheet, number, values, report)
-                if progress is not None:
-                    progress(done, len(rows))
+                report.checked += 1
+                if progress is not None and inspect.isawaitable(told := progress(report)):
+                    await told
             if report.errors or dry_run:
                 raise _RollBack
     except _RollBack:
@@ -128,7 +137,12 @@ async def import_file(
 async def _write_row(writer, sheet: Sheet, number: int, values: dict, report: ImportReport) -> None:
     try:
         async with in_transaction():  # a savepoint: a refused row leaves no trace
-            report.outcomes.append(await writer.apply(number, values))
+            outcome = await writer.apply(number, values)
+        report.applied += 1
+        if outcome.action == UNCHANGED:
+            report.unchanged += 1  # counted, not kept: a re-import of 50,000 rows holds no list of them
+        else:
+            report.outcomes.append(outcome)
     except RowProblem as problem:
         report.errors.append(RowError(number, problem.header, problem.message, problem.value, problem.code))
     except DomainError as error:
