@@ -232,3 +232,14 @@ async def test_a_malformed_csv_is_a_bad_file(db):
         headers = ",".join(SHEETS["teams"].headers)
         await import_file("teams", (headers + "\n\"a,队\n" + "x," * 70_000).encode(), "teams.csv", actor=OPERATOR)
     assert refused.value.code == "BAD_FILE" and "line" in refused.value.message
+
+
+async def test_a_big_report_counts_every_row_and_lists_the_first(db, monkeypatch):
+    from api.sheets import imports
+
+    await build()
+    monkeypatch.setattr(imports, "MAX_LISTED", 2)
+    rows = sheet_rows("people", *[{"姓名": f"列出测试{i}", "所属阵地": STATION} for i in range(3)])
+    report = await import_file("people", xlsx(rows), "p.xlsx", actor=OPERATOR)
+    assert report.count("CREATE") == 3 and [o.row for o in report.outcomes] == [2, 3]
+    assert await Person.filter(name__startswith="列出测试").count() == 3

@@ -37,7 +37,8 @@ class RowProblem(Exception):
         self.code = code
 
 
-UNCHANGED = "UNCHANGED"
+CREATE, UPDATE, UNCHANGED = "CREATE", "UPDATE", "UNCHANGED"
+MAX_LISTED = 1000  # changed rows listed in a report (docs/sheets.md)
 RIGHTS = ("OUT_OF_SCOPE", "FORBIDDEN")  # refusals for who the caller is, not for what the row says
 
 
@@ -60,15 +61,15 @@ class ImportReport:
     rows: int = 0  # data rows in the file
     checked: int = 0  # rows read and checked so far
     applied: int = 0  # rows written so far (inside the import's transaction: committed only at the end)
-    unchanged: int = 0
-    outcomes: list[Outcome] = field(default_factory=list)  # the rows that create or change a record
+    counts: dict[str, int] = field(default_factory=lambda: {CREATE: 0, UPDATE: 0, UNCHANGED: 0})
+    # The first MAX_LISTED rows that create or change a record; the counts hold them all. A list
+    # of every created row would grow with the file (about 1 KB a row).
+    outcomes: list[Outcome] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     occurrence_changes: list = field(default_factory=list)  # for live listeners, after commit
 
     def count(self, action: str) -> int:
-        if action == UNCHANGED:
-            return self.unchanged
-        return sum(1 for o in self.outcomes if o.action == action)
+        return self.counts[action]
 
     @property
     def refusal(self) -> RowError | None:
@@ -139,9 +140,8 @@ async def _write_row(writer, sheet: Sheet, number: int, values: dict, report: Im
         async with in_transaction():  # a savepoint: a refused row leaves no trace
             outcome = await writer.apply(number, values)
         report.applied += 1
-        if outcome.action == UNCHANGED:
-            report.unchanged += 1  # counted, not kept: a re-import of 50,000 rows holds no list of them
-        else:
+        report.counts[outcome.action] += 1
+        if outcome.action != UNCHANGED and len(report.outcomes) < MAX_LISTED:
             report.outcomes.append(outcome)
     except RowProblem as problem:
         report.errors.append(RowError(number, problem.header, problem.message, problem.value, problem.code))

@@ -24,11 +24,10 @@ from api.models.platforms import Platform
 from api.models.sites import Site, SiteKind, Venue
 from api.models.teams import Membership, MemberRole, Team
 from api.sheets import columns
-from api.sheets.imports import Outcome, RowProblem, cell
+from api.sheets.imports import CREATE, UNCHANGED, UPDATE, Outcome, RowProblem, cell
 from api.sheets.lookup import SiteIndex, SiteRef, pick_nearest
 from api.sheets.phrases import event_span, parse_recurrence
 
-CREATE, UPDATE, UNCHANGED = "CREATE", "UPDATE", "UNCHANGED"
 
 
 def _camel(name: str) -> str:

@@ -45,7 +45,7 @@ class SheetImportReport:
     updated: int = strawberry.field(description="Rows that changed a record (or would)")
     unchanged: int = strawberry.field(description="Rows whose record already held every value")
     row_errors: list[SheetRowError] = strawberry.field(description="Every bad row and column; empty when all rows are good")
-    changes: list[SheetRowChange] = strawberry.field(description="The rows that create or change a record")
+    changes: list[SheetRowChange] = strawberry.field(description="The rows that create or change a record: the first 1,000 (created and updated count them all)")
 
     @classmethod
     def of(cls, report: ImportReport) -> SheetImportReport:
