@@ -76,7 +76,8 @@ async def grow_events(target: int) -> None:
     values = ", ".join(f"({i}, {sid})" for i, sid in enumerate(site_ids))
     await conn.execute_script(f"INSERT INTO bench_site_map (idx, site_id) VALUES {values}")
     columns = ("kind, title, summary, description, platform_id, topic, format, starts_at, ends_at, all_day, "
-               "exdates, status, audience, created_at, updated_at, version")
+               "exdates, status, audience, created_at, updated_at, version, skip_holidays, on_makeup_workdays, "
+               "calendar_exdates, calendar_rdates")
     while (count := await Event.all().count()) < target:
         top = (await Event.all().order_by("-id").first().values_list("id", flat=True)) or 0
         n = min(count, target - count)
@@ -206,7 +207,8 @@ async def run_backend(name: str, url: str, sizes: list[int], per_length: int, re
     EXECUTOR_CACHE.clear()  # Tortoise caches INSERTs per connection name, not per dialect
     await db.migrate(url)
     rows = []
-    async with db.connected(url):
+    # No statement limit: growing to 200,000 events copies tens of thousands of rows per statement.
+    async with db.connected(url, timeouts=db.Timeouts(statement=None)):
         started = time.perf_counter()
         await load_demo(scale=1)
         print(f"[{name}] demo loaded in {time.perf_counter() - started:.0f} s", flush=True)
