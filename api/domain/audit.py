@@ -14,7 +14,7 @@ from api.models.audit import AuditEntry
 
 # Bookkeeping columns that every change moves (the audit shows what the editor changed),
 # and secrets' hashes.
-NOT_AUDITED = {"created_at", "updated_at", "token_hash"}
+NOT_AUDITED = {"created_at", "updated_at", "token_hash", "materialised_until"}
 
 
 def _json(value: Any) -> Any:

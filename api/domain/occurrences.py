@@ -310,6 +310,8 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
     before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
     await Occurrence.filter(event_id__in=event_ids).delete()
     await Occurrence.bulk_create(rows, batch_size=500)
+    # A plain UPDATE: the event's updated_at and version (what feeds and caches see) stay put.
+    await Event.filter(id__in=event_ids).update(materialised_until=until)
     after = [{f: getattr(r, f) for f in _READ} for r in rows]
     return Refreshed(len(rows), _diff(before, after), adjusted)
 
@@ -361,8 +363,10 @@ async def follow_holiday_change(days: Iterable[date]) -> Refreshed:
 
 
 async def extend_horizon(batch: int = HORIZON_BATCH) -> int:
-    """Re-materialise every live recurring series up to the rolling horizon (every worker at
-    start, then daily). Returns how many occurrences the series now have.
+    """Re-materialise every live recurring series whose occurrences stop short of the rolling
+    horizon (every worker at start, then daily). Returns how many occurrences those series now
+    have. A series rewritten up to today's horizon (``Event.materialised_until``) is left
+    alone, so a restart on an up-to-date database writes nothing.
 
     Small batches, one transaction each, so editors never wait long. An event an editor holds
     locked is skipped at first (the editor is rewriting it anyway, up to the same horizon);
@@ -372,24 +376,32 @@ async def extend_horizon(batch: int = HORIZON_BATCH) -> int:
     until = horizon_end()
     total, last_id, skipped = 0, 0, []
     while True:
-        ids = await _recurring_ids(last_id, batch)
+        ids = await _behind_ids(last_id, batch, until)
         if not ids:
             break
         async with in_transaction():
-            locked = [e for e in await lock_events(ids, skip_locked=True) if _recurs(e)]
-            total += (await _rewrite(locked, until)).count
+            locked = await lock_events(ids, skip_locked=True)
+            total += (await _rewrite([e for e in locked if _behind(e, until)], until)).count
         skipped += sorted(set(ids) - {e.id for e in locked})
         last_id = ids[-1]
     for event_id in skipped:
         async with in_transaction():
-            events = [e for e in await lock_events([event_id]) if _recurs(e)]
+            events = [e for e in await lock_events([event_id]) if _behind(e, until)]
             total += (await _rewrite(events, until)).count
     return total
 
 
-async def _recurring_ids(after_id: int, batch: int) -> list[int]:
+def _behind(event: Event, until: datetime) -> bool:
+    """A live series whose occurrences stop short of ``until`` (re-checked under the lock: an
+    editor's rewrite may have just brought it up to date)."""
+    done = event.materialised_until
+    return _recurs(event) and (done is None or done < until)
+
+
+async def _behind_ids(after_id: int, batch: int, until: datetime) -> list[int]:
     return list(
         await Event.filter(Q(rrule__isnull=False) | Q(lunar_recurrence__isnull=False) | Q(solar_term__isnull=False),
+                           Q(materialised_until__isnull=True) | Q(materialised_until__lt=until),
                            deleted_at__isnull=True, id__gt=after_id)
         .order_by("id").limit(batch).values_list("id", flat=True)
     )

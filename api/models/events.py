@@ -95,6 +95,10 @@ class Event(Record):
     external_key = fields.CharField(
         max_length=64, null=True, db_index=True, description="外部编号: the row's key in the office's own sheet"
     )
+    # Bookkeeping, not content: set with a plain UPDATE, so updated_at and version stay put.
+    materialised_until = fields.DatetimeField(
+        null=True, description="Occurrences are written up to this instant (the horizon of the last rewrite)"
+    )
 
     class Meta:
         table = "event"
