@@ -1,0 +1,306 @@
+"""Province scale (issue 18): every canonical query at a small and a big network, on SQLite and
+PostgreSQL, as p50/p99 and the ratio big/small (goal: at most 1.5x).
+
+For each backend and size it loads the demo (``wenming demo`` with the size's arguments, a
+subprocess: load time and rate are the command's wall time), migrates, runs the horizon job
+twice (a first start after loading, then a restart: rows written by each), then serves the real
+app in a child process and measures over one keep-alive connection, interleaved:
+
+- county week: ``occurrences(within: centre, from: today, to: +7 days, first: 100)``
+- station board: the board document POSTed (computed every time)
+- sites + subtreeCounts: ``sites(within: centre, first: 100) { subtreeCounts }``
+- stats: the stats document POSTed for the centre (this year so far)
+- subtree feed, warm: ``/feeds/sites/<centre>.ics?subtree=1`` after a first request
+- board 304: the trusted board document over GET with If-None-Match
+
+The centre is the first county centre (the demo builds it the same at every scale) and the
+station its busiest in the coming week. Figures also: database size and server RSS after
+the run. A big database takes long to load: ``--reuse-sqlite``/``--reuse-postgres`` measure a
+database loaded before (the load figures are then left out).
+
+    .venv/bin/python bench/bench_scale.py [--small "--scale 1"] [--big "--scale 50"]
+        [--backends sqlite,postgres] [--repeat 50] [--reuse-sqlite [SMALL],BIG]
+        [--reuse-postgres [URL_SMALL],URL_BIG]
+
+PostgreSQL needs WENMING_BENCH_POSTGRES_URL (a server URL; the script creates and drops its
+own databases there unless reusing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import ROOT, serving  # noqa: E402
+
+WENMING = str(Path(sys.executable).parent / "wenming")
+DOCUMENTS = ROOT / "schema" / "documents"
+
+COUNTY_WEEK = """query($centre: ID!, $from: DateTime!, $to: DateTime!) {
+  occurrences(within: $centre, from: $from, to: $to, first: 100) {
+    edges { node { title startsAt endsAt status site { name } venue { name } platform { name } team { name } } }
+  }
+}"""
+SITES = """query($centre: ID!) {
+  sites(within: $centre, first: 100) { edges { node { name kind subtreeCounts { kind count } } } }
+}"""
+
+
+def gid(type_name: str, pk: int) -> str:
+    import base64
+
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def serve(url: str, port: int) -> None:
+    import contextlib
+
+    import uvicorn
+
+    from api import db
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(database_url=url, public_url="https://wenming.example.org", graphiql=False)
+    app = create_app(settings, manage_db=False)  # no horizon task running under the figures
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        async with db.connected(url):
+            yield
+
+    app.router.lifespan_context = lifespan
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def load(url: str, demo_args: str) -> float:
+    """`wenming demo ARGS` into an empty database; its wall time in seconds."""
+    started = time.perf_counter()
+    subprocess.run([WENMING, "demo", *shlex.split(demo_args)], check=True, cwd=ROOT,
+                   env=os.environ | {"WENMING_DATABASE_URL": url}, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def migrate(url: str) -> None:
+    subprocess.run([WENMING, "migrate"], check=True, cwd=ROOT, env=os.environ | {"WENMING_DATABASE_URL": url},
+                   stdout=subprocess.DEVNULL)
+
+
+async def inspect(url: str) -> dict:
+    """Counts, the horizon job twice (rows written and seconds), and the sites to ask about."""
+    from tortoise import connections
+
+    from api import db
+    from api.domain import clock, occurrences
+    from api.domain.occurrences import OccurrenceFilter
+    from api.domain.sites import subtree
+    from api.models.events import Event, Occurrence
+    from api.models.sites import Site, SiteKind
+
+    async with db.connected(url):
+        horizon = []
+        for _ in range(2):  # the first start after loading, then a restart
+            started = time.perf_counter()
+            written = await occurrences.extend_horizon()
+            horizon.append((written, time.perf_counter() - started))
+        centre = await Site.filter(kind=SiteKind.CENTER, deleted_at__isnull=True).order_by("id").first()
+        start = clock.day_start(clock.local_date(clock.now()))
+        week = OccurrenceFilter(start=start, end=start + timedelta(days=7), within_path=centre.path)
+        busy: dict[int, int] = {}
+        for site_id in await week.queryset().values_list("site_id", flat=True):
+            busy[site_id] = busy.get(site_id, 0) + 1
+        stations = await Site.filter(subtree(centre.path), kind=SiteKind.STATION, id__in=list(busy)).values_list("id", flat=True)
+        station = max(stations, key=lambda i: (busy[i], -i))
+        conn = connections.get("default")
+        if conn.capabilities.dialect == "postgres":
+            _, rows = await conn.execute_query("SELECT pg_database_size(current_database())")
+            size = list(dict(rows[0]).values())[0]
+        else:
+            path = Path(url.split("://", 1)[1].split("?")[0])
+            size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+        return {
+            "sites": await Site.all().count(), "events": await Event.all().count(),
+            "occurrences": await Occurrence.all().count(), "horizon": horizon, "size": size,
+            "centre": centre.id, "centre_week": sum(busy.values()), "station": station, "station_week": busy[station],
+            "from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat(),
+        }
+
+
+def requests(found: dict) -> dict[str, dict]:
+    centre, station = gid("Site", found["centre"]), gid("Site", found["station"])
+    board = (DOCUMENTS / "board.graphql").read_text()
+    stats = (DOCUMENTS / "stats.graphql").read_text()
+    return {
+        "county week occurrences": {"method": "POST", "url": "/graphql", "json": {
+            "query": COUNTY_WEEK, "variables": {"centre": centre, "from": found["from"], "to": found["to"]}}},
+        "station board (computed)": {"method": "POST", "url": "/graphql", "json": {
+            "query": board, "variables": {"site": station}}},
+        "sites(within) + subtreeCounts": {"method": "POST", "url": "/graphql", "json": {
+            "query": SITES, "variables": {"centre": centre}}},
+        "stats(within: centre)": {"method": "POST", "url": "/graphql", "json": {
+            "query": stats, "variables": {"within": centre}}},
+        "subtree feed, warm": {"method": "GET", "url": f"/feeds/sites/{found['centre']}.ics",
+                               "params": {"subtree": "1"}},
+        "board trusted document, 304": {"method": "GET", "url": "/graphql", "params": {
+            "documentId": "board", "variables": json.dumps({"site": station})}, "etag": True},
+    }
+
+
+def measure(client: httpx.Client, asks: dict[str, dict], repeat: int) -> dict[str, list[float]]:
+    etags: dict[str, str] = {}
+    for name, ask in asks.items():  # first requests: fill caches, learn ETags, check answers
+        response = client.request(ask["method"], ask["url"], params=ask.get("params"), json=ask.get("json"))
+        assert response.status_code == 200, (name, response.status_code, response.text[:500])
+        if ask["url"] == "/graphql":
+            assert "errors" not in response.json(), (name, response.text[:500])
+        etags[name] = response.headers.get("etag", "")
+    samples: dict[str, list[float]] = {name: [] for name in asks}
+    for i in range(repeat + 5):  # interleaved, so drift hits every query alike; 5 warm-ups
+        for name, ask in asks.items():
+            headers = {"If-None-Match": etags[name]} if ask.get("etag") else {}
+            started = time.perf_counter()
+            response = client.request(ask["method"], ask["url"], params=ask.get("params"), json=ask.get("json"),
+                                      headers=headers)
+            response.read()
+            elapsed = time.perf_counter() - started
+            assert response.status_code == (304 if ask.get("etag") else 200), (name, response.status_code)
+            if i >= 5:
+                samples[name].append(elapsed)
+    return samples
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_size(backend: str, url: str, demo_args: str | None, repeat: int) -> dict:
+    seconds = load(url, demo_args) if demo_args else None
+    migrate(url)
+    found = asyncio.run(inspect(url))
+    found["load_seconds"] = seconds
+    print(f"[{backend}] {found['sites']} sites, {found['events']} events, {found['occurrences']} occurrences"
+          + (f", loaded in {seconds:.0f} s" if seconds else " (reused)")
+          + f"; horizon job: first start {found['horizon'][0][0]} rows in {found['horizon'][0][1]:.1f} s, "
+          f"restart {found['horizon'][1][0]} rows in {found['horizon'][1][1]:.1f} s; "
+          f"centre {found['centre_week']} occurrences in the week, station {found['station_week']}", flush=True)
+    asks = requests(found)
+    with serving(__file__, url) as client:
+        found["samples"] = measure(client, asks, repeat)
+        found["rss"] = rss_mb(client.server_process.pid)  # type: ignore[attr-defined]
+    return found
+
+
+def report(backend: str, small: dict, big: dict) -> None:
+    print(f"\n### {backend}: {small['sites']:,} sites / {small['occurrences']:,} occurrences against "
+          f"{big['sites']:,} sites / {big['occurrences']:,} occurrences\n")
+    print("| query | small p50 | small p99 | big p50 | big p99 | p99 big/small |")
+    print("|---|---|---|---|---|---|")
+    for name in small["samples"]:
+        s50, s99 = percentile(small["samples"][name], 50), percentile(small["samples"][name], 99)
+        b50, b99 = percentile(big["samples"][name], 50), percentile(big["samples"][name], 99)
+        print(f"| {name} | {s50:.1f} ms | {s99:.1f} ms | {b50:.1f} ms | {b99:.1f} ms | {b99 / s99:.2f}x |")
+    print()
+    print("| | small | big |")
+    print("|---|---|---|")
+
+    def load_cell(r: dict) -> str:
+        if not r["load_seconds"]:
+            return "(reused)"
+        return (f"{r['load_seconds']:.0f} s ({r['sites'] / r['load_seconds']:.0f} sites/s, "
+                f"{r['occurrences'] / r['load_seconds']:.0f} occurrences/s)")
+
+    print(f"| load | {load_cell(small)} | {load_cell(big)} |")
+    for label, i in (("horizon job, first start", 0), ("horizon job, restart", 1)):
+        print(f"| {label} | {small['horizon'][i][0]:,} rows, {small['horizon'][i][1]:.1f} s "
+              f"| {big['horizon'][i][0]:,} rows, {big['horizon'][i][1]:.1f} s |")
+    print(f"| database size | {small['size'] / 2**20:.0f} MiB | {big['size'] / 2**20:.0f} MiB |")
+    print(f"| server RSS after the run | {small['rss']:.0f} MiB | {big['rss']:.0f} MiB |")
+    print(f"| occurrences in the county's week / the station's | {small['centre_week']} / {small['station_week']} "
+          f"| {big['centre_week']} / {big['station_week']} |", flush=True)
+
+
+def _postgres_database(server: str, name: str) -> str:
+    parts = urlsplit(server)
+    return urlunsplit(parts._replace(scheme="postgres", path=f"/{name}"))
+
+
+def _psql(server: str, sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(server.replace("postgres://", "postgresql://", 1))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", default="--scale 1", help="wenming demo arguments of the small network")
+    parser.add_argument("--big", default="--scale 50", help="wenming demo arguments of the big network")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--repeat", type=int, default=50, help="samples of each query")
+    parser.add_argument("--reuse-sqlite", help="SMALL,BIG: SQLite files loaded before (one may be empty: loaded)")
+    parser.add_argument("--reuse-postgres", help="SMALL,BIG: PostgreSQL URLs loaded before (one may be empty: loaded)")
+    parser.add_argument("--serve", nargs=2, metavar=("DB_URL", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]))
+        return
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+
+    for backend in args.backends.split(","):
+        demos = (("small", args.small), ("big", args.big))
+        reuse = (args.reuse_sqlite if backend == "sqlite" else args.reuse_postgres) or ","
+        reused = reuse.split(",")
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                runs = [run_size(backend, f"sqlite://{Path(old).resolve()}", None, args.repeat) if old else
+                        run_size(backend, f"sqlite://{tmp}/{label}.sqlite3", demo, args.repeat)
+                        for (label, demo), old in zip(demos, reused)]
+        else:
+            server = os.environ.get("WENMING_BENCH_POSTGRES_URL")
+            if not server and not all(reused):
+                print("[postgres] skipped: set WENMING_BENCH_POSTGRES_URL")
+                continue
+            runs = []
+            for (label, demo), old in zip(demos, reused):
+                if old:
+                    runs.append(run_size(backend, old, None, args.repeat))
+                    continue
+                name = f"wenming_bench_scale_{label}_{os.getpid()}"
+                _psql(server, f"CREATE DATABASE {name}")
+                try:
+                    runs.append(run_size(backend, _postgres_database(server, name), demo, args.repeat))
+                finally:
+                    _psql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        report(backend, *runs)
+
+
+if __name__ == "__main__":
+    main()
