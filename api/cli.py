@@ -160,7 +160,8 @@ def _analyze(url: str) -> None:
     from api.db.statistics import analyze
 
     async def run() -> None:
-        async with db.connected(url):
+        # No statement timeout: ANALYZE of a province-sized PostgreSQL database takes longer.
+        async with db.connected(url, timeouts=db.Timeouts(statement=None)):
             await analyze()
 
     started = time.perf_counter()

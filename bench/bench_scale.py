@@ -3,8 +3,10 @@ PostgreSQL, as p50/p99 and the ratio big/small (goal: at most 1.5x).
 
 For each backend and size it loads the demo (``wenming demo`` with the size's arguments, a
 subprocess: load time and rate are the command's wall time), migrates, runs the horizon job
-twice (a first start after loading, then a restart: rows written by each), then serves the real
-app in a child process and measures over one keep-alive connection, interleaved:
+twice (a first start after loading, then a restart: rows written by each) and ANALYZE; then it
+serves both networks at once (two child processes) and measures them over keep-alive
+connections, interleaved request by request (small, big, next query ...), so load from other
+processes on a shared machine hits both alike:
 
 - county week: ``occurrences(within: centre, from: today, to: +7 days, first: 100)``
 - station board: the board document POSTed (computed every time)
@@ -105,18 +107,20 @@ async def inspect(url: str) -> dict:
     from tortoise import connections
 
     from api import db
+    from api.db.statistics import analyze
     from api.domain import clock, occurrences
     from api.domain.occurrences import OccurrenceFilter
     from api.domain.sites import subtree
     from api.models.events import Event, Occurrence
     from api.models.sites import Site, SiteKind
 
-    async with db.connected(url):
+    async with db.connected(url, timeouts=db.Timeouts(statement=None)):  # a big first start, ANALYZE
         horizon = []
         for _ in range(2):  # the first start after loading, then a restart
             started = time.perf_counter()
             written = await occurrences.extend_horizon()
             horizon.append((written, time.perf_counter() - started))
+        await analyze()  # as `wenming demo` does after loading (a reused database may predate that)
         centre = await Site.filter(kind=SiteKind.CENTER, deleted_at__isnull=True).order_by("id").first()
         start = clock.day_start(clock.local_date(clock.now()))
         week = OccurrenceFilter(start=start, end=start + timedelta(days=7), within_path=centre.path)
@@ -160,26 +164,31 @@ def requests(found: dict) -> dict[str, dict]:
     }
 
 
-def measure(client: httpx.Client, asks: dict[str, dict], repeat: int) -> dict[str, list[float]]:
-    etags: dict[str, str] = {}
-    for name, ask in asks.items():  # first requests: fill caches, learn ETags, check answers
-        response = client.request(ask["method"], ask["url"], params=ask.get("params"), json=ask.get("json"))
-        assert response.status_code == 200, (name, response.status_code, response.text[:500])
-        if ask["url"] == "/graphql":
-            assert "errors" not in response.json(), (name, response.text[:500])
-        etags[name] = response.headers.get("etag", "")
-    samples: dict[str, list[float]] = {name: [] for name in asks}
-    for i in range(repeat + 5):  # interleaved, so drift hits every query alike; 5 warm-ups
-        for name, ask in asks.items():
-            headers = {"If-None-Match": etags[name]} if ask.get("etag") else {}
-            started = time.perf_counter()
-            response = client.request(ask["method"], ask["url"], params=ask.get("params"), json=ask.get("json"),
-                                      headers=headers)
-            response.read()
-            elapsed = time.perf_counter() - started
-            assert response.status_code == (304 if ask.get("etag") else 200), (name, response.status_code)
-            if i >= 5:
-                samples[name].append(elapsed)
+def measure(clients: list[httpx.Client], asks: list[dict[str, dict]], repeat: int) -> list[dict[str, list[float]]]:
+    """Samples of each query on each server (one per network), interleaved request by request:
+    on a shared machine, load that comes and goes hits both networks alike."""
+    etags: list[dict[str, str]] = [{} for _ in clients]
+    for client, ask_set, tags in zip(clients, asks, etags):  # first requests: fill caches, check answers
+        for name, ask in ask_set.items():
+            response = client.request(ask["method"], ask["url"], params=ask.get("params"), json=ask.get("json"))
+            assert response.status_code == 200, (name, response.status_code, response.text[:500])
+            if ask["url"] == "/graphql":
+                assert "errors" not in response.json(), (name, response.text[:500])
+            tags[name] = response.headers.get("etag", "")
+    samples: list[dict[str, list[float]]] = [{name: [] for name in a} for a in asks]
+    for i in range(repeat + 5):  # 5 warm-up rounds
+        for name in asks[0]:
+            for client, ask_set, tags, out in zip(clients, asks, etags, samples):
+                ask = ask_set[name]
+                headers = {"If-None-Match": tags[name]} if ask.get("etag") else {}
+                started = time.perf_counter()
+                response = client.request(ask["method"], ask["url"], params=ask.get("params"), json=ask.get("json"),
+                                          headers=headers)
+                response.read()
+                elapsed = time.perf_counter() - started
+                assert response.status_code == (304 if ask.get("etag") else 200), (name, response.status_code)
+                if i >= 5:
+                    out[name].append(elapsed)
     return samples
 
 
@@ -195,21 +204,27 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_size(backend: str, url: str, demo_args: str | None, repeat: int) -> dict:
+def prepare(backend: str, url: str, demo_args: str | None) -> dict:
     seconds = load(url, demo_args) if demo_args else None
     migrate(url)
     found = asyncio.run(inspect(url))
-    found["load_seconds"] = seconds
+    found["load_seconds"], found["url"] = seconds, url
     print(f"[{backend}] {found['sites']} sites, {found['events']} events, {found['occurrences']} occurrences"
           + (f", loaded in {seconds:.0f} s" if seconds else " (reused)")
           + f"; horizon job: first start {found['horizon'][0][0]} rows in {found['horizon'][0][1]:.1f} s, "
           f"restart {found['horizon'][1][0]} rows in {found['horizon'][1][1]:.1f} s; "
           f"centre {found['centre_week']} occurrences in the week, station {found['station_week']}", flush=True)
-    asks = requests(found)
-    with serving(__file__, url) as client:
-        found["samples"] = measure(client, asks, repeat)
-        found["rss"] = rss_mb(client.server_process.pid)  # type: ignore[attr-defined]
     return found
+
+
+def run_pair(small: dict, big: dict, repeat: int) -> None:
+    """Serve both networks at once (two child processes) and measure them interleaved."""
+    with serving(__file__, small["url"]) as small_client, serving(__file__, big["url"]) as big_client:
+        clients = [small_client, big_client]
+        samples = measure(clients, [requests(small), requests(big)], repeat)
+        for found, client, sample in zip((small, big), clients, samples):
+            found["samples"] = sample
+            found["rss"] = rss_mb(client.server_process.pid)  # type: ignore[attr-defined]
 
 
 def report(backend: str, small: dict, big: dict) -> None:
@@ -280,24 +295,28 @@ def main() -> None:
         reused = reuse.split(",")
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                runs = [run_size(backend, f"sqlite://{Path(old).resolve()}", None, args.repeat) if old else
-                        run_size(backend, f"sqlite://{tmp}/{label}.sqlite3", demo, args.repeat)
+                runs = [prepare(backend, f"sqlite://{Path(old).resolve()}", None) if old else
+                        prepare(backend, f"sqlite://{tmp}/{label}.sqlite3", demo)
                         for (label, demo), old in zip(demos, reused)]
+                run_pair(*runs, args.repeat)
         else:
             server = os.environ.get("WENMING_BENCH_POSTGRES_URL")
             if not server and not all(reused):
                 print("[postgres] skipped: set WENMING_BENCH_POSTGRES_URL")
                 continue
-            runs = []
-            for (label, demo), old in zip(demos, reused):
-                if old:
-                    runs.append(run_size(backend, old, None, args.repeat))
-                    continue
-                name = f"wenming_bench_scale_{label}_{os.getpid()}"
-                _psql(server, f"CREATE DATABASE {name}")
-                try:
-                    runs.append(run_size(backend, _postgres_database(server, name), demo, args.repeat))
-                finally:
+            runs, made = [], []
+            try:
+                for (label, demo), old in zip(demos, reused):
+                    if old:
+                        runs.append(prepare(backend, old, None))
+                        continue
+                    name = f"wenming_bench_scale_{label}_{os.getpid()}"
+                    _psql(server, f"CREATE DATABASE {name}")
+                    made.append(name)
+                    runs.append(prepare(backend, _postgres_database(server, name), demo))
+                run_pair(*runs, args.repeat)
+            finally:
+                for name in made:
                     _psql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         report(backend, *runs)
 
