@@ -134,7 +134,9 @@ class BulkWriter:
         fields["rrule"] = fields.get("rrule") or None
         fields["exdates"] = list(fields.get("exdates", ()))
         # change_occurrence bumps the event's version once per change, and saves the override twice.
-        event = self._add(_row(Event, **{**fields, "version": 1 + len(changes)}), Event)
+        # finish() writes its occurrences up to today's horizon, as occurrences.refresh would.
+        event = self._add(_row(Event, **{**fields, "version": 1 + len(changes),
+                                         "materialised_until": occurrences.horizon_end()}), Event)
         for position, person_id in enumerate(lecturer_ids):
             self.rows[EventLecturer].append(EventLecturer(event_id=event.id, person_id=person_id, position=position))
         for recurrence_id, change in changes:
