@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wenming", "0015_yearly_events")]
+    dependencies = [("wenming", "0016_search_title_terms")]
 
     operations = [
         ops.AddField(
