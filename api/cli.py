@@ -142,16 +142,19 @@ def reindex() -> None:
 
 @app.command(epilog=reads("database_url", "occurrence_horizon_days"))
 def demo(
-    scale: int = typer.Option(1, min=1, max=500, help="Grow the demo network: N times the districts"),
+    scale: int = typer.Option(1, min=1, max=500, help="Grow the demo network: N times the districts (with --province: N cities)"),
+    province: bool = typer.Option(
+        False, "--province", help="A province: PROVINCE > N cities > 10 county centres each > ... (--scale 16: ~45,000 sites)"
+    ),
     bulk: bool | None = typer.Option(
-        None, "--bulk/--no-bulk", show_default="on when --scale is above 1",
+        None, "--bulk/--no-bulk", show_default="on when --scale is above 1 or with --province",
         help="Write the same rows in batches instead of one by one through the domain",
     ),
 ) -> None:
     """Load the deterministic demo network (a city of districts, their institutes and stations)."""
     url = _settings().database_url
     _migrate(url)
-    _load_demo(url, scale, bulk=scale > 1 if bulk is None else bulk)
+    _load_demo(url, scale, bulk=(scale > 1 or province) if bulk is None else bulk, province=province)
     _fill_holidays(url)
     _analyze(url)
 

@@ -67,3 +67,31 @@ async def test_a_bulk_load_writes_the_rows_the_normal_path_writes(db):
     # Ids given in memory moved the database's own counter past them: the next site is new.
     site = await create_site(kind=SiteKind.CENTER, name="新建中心")
     assert site.id == max(s for s, in await Site.all().values_list("id")) and site.id > bulk_counts["sites"]
+
+
+async def test_a_province_is_provinces_over_cities_over_counties_with_busy_stations(db):
+    from collections import Counter
+
+    from api.demo.network import Shape
+    from api.domain.sites import ALLOWED_PARENTS
+
+    counts = await load_demo(today=TODAY, province=True, scale=2, centres_per_city=2, shape=Shape((2, 3), (3, 5)), bulk=True)
+    sites = {s.id: s for s in await Site.all()}
+    kinds = Counter(s.kind for s in sites.values())
+    assert kinds[SiteKind.PROVINCE] == 1 and kinds[SiteKind.CITY] == 2 and kinds[SiteKind.CENTER] == 4
+    assert counts["sites"] == len(sites)
+    for site in sites.values():
+        parent = sites.get(site.parent_id)
+        assert (parent.kind if parent else None) in ALLOWED_PARENTS[site.kind], site.name
+        assert site.path == f"{parent.path if parent else '/'}{site.id}/"
+    assert all(sites[c.parent_id].kind == SiteKind.CITY for c in sites.values() if c.kind == SiteKind.CENTER)
+
+    # Every station runs a weekly and a fortnightly activity of its own: about 1.5 a week.
+    stations = [s.id for s in sites.values() if s.kind == SiteKind.STATION]
+    weeks = 52
+    own = await Occurrence.filter(site_id__in=stations, event__rrule__contains="UNTIL").count()
+    assert 1.2 <= own / len(stations) / weeks <= 1.6, own / len(stations) / weeks
+    # Searchable within a city like anything else.
+    city = next(s for s in sites.values() if s.kind == SiteKind.CITY)
+    hits, _ = await search(parse_query("理发"), Scope(within_path=city.path), first=5)
+    assert hits

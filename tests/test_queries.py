@@ -126,7 +126,7 @@ async def test_a_site_with_its_tree_venues_and_teams(gql, db):
     assert team["members"] == [{"role": "LEADER", "lecturer": {"name": "陈宣讲", "title": "新时代宣讲员"}}]
     centre = (await gql(SITE, id=gid("Site", net.centre.id)))["node"]
     counts = {c["kind"]: c["count"] for c in centre["subtreeCounts"]}
-    assert counts == {"CENTER": 0, "SUB_CENTER": 1, "INSTITUTE": 1, "STATION": 2, "POINT": 1, "BASE": 0}
+    assert counts == {"PROVINCE": 0, "CITY": 0, "CENTER": 0, "SUB_CENTER": 1, "INSTITUTE": 1, "STATION": 2, "POINT": 1, "BASE": 0}
 
 
 SITES = """

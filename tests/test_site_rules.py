@@ -30,10 +30,13 @@ async def test_only_centres_are_roots(db, kind, message):
         await create_site(kind=kind, name="孤儿")
 
 
-async def test_a_centre_takes_no_parent(db):
+async def test_a_centre_is_a_root_or_under_a_city(db):
     centre = await create_site(kind=SiteKind.CENTER, name="中心")
-    with pytest.raises(DomainError, match="is a root site"):
+    with pytest.raises(DomainError, match=re.escape("allowed parents: CITY or none")):
         await create_site(kind=SiteKind.CENTER, name="另一个中心", parent=centre)
+    province = await create_site(kind=SiteKind.PROVINCE, name="省")
+    with pytest.raises(DomainError, match="is a root site"):
+        await create_site(kind=SiteKind.PROVINCE, name="另一个省", parent=province)
 
 
 def test_every_kind_has_a_parent_rule():

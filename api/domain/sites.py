@@ -15,13 +15,18 @@ from api.models.sites import Site, SiteKind
 
 K = SiteKind
 # The one rule for the shape of the network: allowed parent kinds per kind (None = a root).
+# The tiers above the county are optional: a county-only deployment has CENTER roots, a city's
+# has a CITY root, a province's a PROVINCE root; each tier may also stand alone.
 ALLOWED_PARENTS: dict[SiteKind, frozenset[SiteKind | None]] = {
-    K.CENTER: frozenset({None}),
+    K.PROVINCE: frozenset({None}),
+    K.CITY: frozenset({K.PROVINCE, None}),
+    K.CENTER: frozenset({K.CITY, None}),
     K.SUB_CENTER: frozenset({K.CENTER}),
     K.INSTITUTE: frozenset({K.CENTER}),
     K.STATION: frozenset({K.INSTITUTE}),
     K.POINT: frozenset({K.CENTER, K.INSTITUTE, K.STATION}),
-    K.BASE: frozenset({K.CENTER, K.INSTITUTE, K.STATION}),
+    # Provinces and cities name demonstration bases of their own (省级 / 市级示范基地).
+    K.BASE: frozenset({K.PROVINCE, K.CITY, K.CENTER, K.INSTITUTE, K.STATION}),
 }
 
 
@@ -75,9 +80,9 @@ def check_parent(kind: SiteKind, parent: Site | None) -> None:
     if parent is None:
         names = ", ".join(sorted(k.value for k in allowed if k))
         raise DomainError(f"a {kind.value} needs a parent ({names})", field="parentId", code="BAD_PARENT")
-    if None in allowed:
+    if allowed == {None}:
         raise DomainError(f"a {kind.value} is a root site and takes no parent", field="parentId", code="BAD_PARENT")
-    names = ", ".join(sorted(k.value for k in allowed if k))
+    names = ", ".join(sorted(k.value for k in allowed if k)) + (" or none" if None in allowed else "")
     raise DomainError(
         f"a {kind.value} cannot be placed under a {parent.kind.value} ({parent.name}); allowed parents: {names}",
         field="parentId",

@@ -8,6 +8,8 @@ from api.models.base import Record
 
 
 class SiteKind(StrEnum):
+    PROVINCE = "PROVINCE"  # 省: the province's office (省文明办) or provincial centre
+    CITY = "CITY"  # 市: a city's office (市文明办) or city centre, over its county centres
     CENTER = "CENTER"  # 新时代文明实践中心: county / district
     SUB_CENTER = "SUB_CENTER"  # 分中心
     INSTITUTE = "INSTITUTE"  # 新时代文明实践所: township / street

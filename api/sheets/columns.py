@@ -55,7 +55,7 @@ SITES = Sheet("sites", "阵地", "外部编号；没有外部编号时按 上级
     EXTERNAL_KEY,
     Column("上级", "parent", f"上级阵地的名称路径；中心留空。{SITE_PATH_NOTE}", cells.site_path, "洛江区新时代文明实践中心/河市镇新时代文明实践所"),
     Column("名称", "name", "必填。阵地名称，最多 100 字", cells.text(100), "洪四村新时代文明实践站", required=True),
-    Column("类型", "kind", "必填。中心、分中心、所、站、点、基地", cells.choice(labels.SITE_KIND), "站", True, tuple(labels.SITE_KIND)),
+    Column("类型", "kind", "必填。省、市、中心、分中心、所、站、点、基地", cells.choice(labels.SITE_KIND), "站", True, tuple(labels.SITE_KIND)),
     Column("行政区划代码", "region_code", "可选。6 到 12 位数字", cells.text(12), "350504102201"),
     Column("地址", "address", "可选。最多 200 字", cells.text(200), "河市镇洪四村村部"),
     Column("纬度", "latitude", "可选。-90 到 90", cells.decimal(-90, 90), 25.05),

@@ -10,7 +10,7 @@ from api.models.events import EventKind, EventStatus, LectureFormat
 from api.models.sites import PilotLevel, SiteKind, VenueKind
 from api.models.teams import MemberRole, TeamCategory, TeamKind
 
-SITE_KIND = {"中心": SiteKind.CENTER, "分中心": SiteKind.SUB_CENTER, "所": SiteKind.INSTITUTE,
+SITE_KIND = {"省": SiteKind.PROVINCE, "市": SiteKind.CITY, "中心": SiteKind.CENTER, "分中心": SiteKind.SUB_CENTER, "所": SiteKind.INSTITUTE,
              "站": SiteKind.STATION, "点": SiteKind.POINT, "基地": SiteKind.BASE}
 VENUE_KIND = {"房间": VenueKind.ROOM, "大厅": VenueKind.HALL, "广场": VenueKind.SQUARE, "书屋": VenueKind.LIBRARY,
               "户外": VenueKind.OUTDOOR, "其他": VenueKind.OTHER}

@@ -19,7 +19,9 @@ def graphql_enum(model_enum: type[StrEnum], description: str, terms: dict[str, s
 
 
 SiteKindEnum = graphql_enum(SiteKind, "The level of a practice site (阵地).", {
-    "CENTER": "新时代文明实践中心: county or district level",
+    "PROVINCE": "省: a province's office (省委文明办) or provincial centre, over its cities; always a root",
+    "CITY": "市: a city's office (市委文明办) or city centre, over its county centres; under a PROVINCE or a root",
+    "CENTER": "新时代文明实践中心: county or district level; under a CITY or a root",
     "SUB_CENTER": "分中心: a venue attached to a centre (library, theatre, sports centre)",
     "INSTITUTE": "新时代文明实践所: township or street level",
     "STATION": "新时代文明实践站: village or community level",
