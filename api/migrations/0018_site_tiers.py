@@ -23,7 +23,7 @@ class AlterChoices(ops.AlterField):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wenming", "0016_search_title_terms")]
+    dependencies = [("wenming", "0017_series_horizon")]
 
     operations = [
         AlterChoices(
