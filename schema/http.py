@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.domain import availability
 from api.settings import Settings
+from api.shared_cache import shared_cache
 from schema.core import idempotency, request_json
 from schema.core.context import Context, build_context
 from schema.core.persisted import PersistedDocuments
@@ -99,7 +100,7 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.ide_page = ide_page  # GraphiQL's HTML (api/web)
         self.bus: Any = None  # the app's change bus, set by create_app
-        self.documents = PersistedDocuments(schema, response_media_type)
+        self.documents = PersistedDocuments(schema, response_media_type, shared=shared_cache(settings, "documents"))
         self.idempotency = idempotency.Idempotency(response_media_type, unavailable_response)
 
     async def render_graphql_ide(self, request: Request) -> Response:

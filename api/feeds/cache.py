@@ -1,8 +1,8 @@
 """In-process caches for feeds: rendered VEVENT blocks, and when each feed last changed.
 
 Used from the event loop only (rendering threads hand their bytes back to it), so no locks.
-With several worker processes each keeps its own; a shared Redis cache is future work
-(docs/feeds.md).
+With several worker processes each keeps its own, and with Redis (``WENMING_REDIS_URL``)
+rendered events and assembled feeds are also shared between them (api/shared_cache.py).
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ from api.feeds.params import FeedParams, kind_label
 from api.feeds.scopes import Scope
 from api.models.events import Event, EventLecturer, EventOverride
 from api.settings import Settings
+from api.shared_cache import digest, shared_cache
 
 # A feed's state is reused from memory while no change touched it, but never longer than
 # this: a write that left no trace the tracker reads (a raw UPDATE that skipped updated_at, a
@@ -190,6 +191,9 @@ class FeedState:
 class FeedService:
     def __init__(self, settings: Settings, *, cache_bytes: int = 64 * 1024 * 1024) -> None:
         public_url = settings.links_base
+        # With Redis, rendered events and assembled feeds are shared by every worker: N workers
+        # cost one render. Both are content-addressed (stamps, ETag), so never stale.
+        self.shared = shared_cache(settings, "feeds")
         self.site = render.Site(host=urlsplit(public_url).hostname or "localhost", public_url=public_url)
         self.blocks = BlockCache(cache_bytes)  # rendered events, shared by every feed that holds them
         self.bodies = BlockCache(cache_bytes)  # assembled feeds, by ETag: a repeated request is one lookup
@@ -316,7 +320,12 @@ class FeedService:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._inflight[state.etag] = future
         try:
-            body = await self._build(state)
+            shared_key = digest("body", state.etag)
+            body = await self.shared.get(shared_key) if self.shared else None
+            if body is None:
+                body = await self._build(state)
+                if self.shared:
+                    await self.shared.put(shared_key, body)
             self.bodies.put(state.etag, body)
         except BaseException as exc:
             future.set_exception(exc)
@@ -364,6 +373,13 @@ class FeedService:
                 missing.append(event_id)
             else:
                 blocks[event_id] = block
+        if missing and self.shared:  # rendered by another worker?
+            shared_keys = [digest("event", render.RENDER_VERSION, keys[event_id]) for event_id in missing]
+            for event_id, block in zip(missing, await self.shared.get_many(shared_keys), strict=True):
+                if block is not None:
+                    blocks[event_id] = block
+                    self.blocks.put(keys[event_id], block)
+            missing = [event_id for event_id in missing if event_id not in blocks]
         if missing:
             data = await load_events(missing)
             rendered = await run_in_threadpool(render.render_events, data, self.site)
@@ -371,6 +387,8 @@ class FeedService:
             for item, block in zip(data, rendered, strict=True):
                 blocks[item.id] = block
                 self.blocks.put(keys[item.id], block)
+            if self.shared:
+                await self.shared.put_many({digest("event", render.RENDER_VERSION, keys[item.id]): blocks[item.id] for item in data})
         return render.assemble(state.head, [blocks[key[0]] for key in state.events if key[0] in blocks])
 
 

@@ -30,6 +30,11 @@ the server answers from a cache, with an ETag and a real 304.
   ``X-Wenming-Stale: database-unavailable`` and ``Cache-Control: no-cache``; without one the
   request answers 503 (schema/http.py).
 - Arbitrary documents are still served over POST (and GET ?query=), uncached as before.
+- With Redis (``WENMING_REDIS_URL``) answers are shared by the workers (api/shared_cache.py):
+  a worker that has no fresh answer first looks for one computed by another at the same
+  freshness watermark (api/domain/freshness.py: equal watermarks mean no data changed), so
+  N workers run a document once per change, not N times. The watermark costs one statement,
+  on a local miss only. Entries are pickled: Redis is the deployment's own, never a client's.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import pickle
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -52,7 +58,8 @@ from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from api.domain import availability, clock, compression
-from api.domain.freshness import ChangeTracker, Dependencies
+from api.domain.freshness import ChangeTracker, Dependencies, watermark
+from api.shared_cache import SharedCache, digest
 from schema.core import request_json
 
 DOCUMENTS_DIR = Path(__file__).parents[1] / "documents"
@@ -170,8 +177,10 @@ MediaType = Callable[[Request], str]
 class PersistedDocuments:
     """Answers ``GET /graphql?documentId=...`` (see the module docstring)."""
 
-    def __init__(self, schema: Any, media_type: MediaType, directory: Path = DOCUMENTS_DIR) -> None:
+    def __init__(self, schema: Any, media_type: MediaType, directory: Path = DOCUMENTS_DIR,
+                 shared: SharedCache | None = None) -> None:
         self.documents = load_documents(schema, directory)
+        self.shared = shared
         self.media_type = media_type  # per request: the same body under the type each client asks for
         self.cache = AnswerCache()
         self._inflight: dict[tuple[str, str], asyncio.Future[Answer | Response]] = {}
@@ -208,7 +217,10 @@ class PersistedDocuments:
             await self._sync()
             if (answer is None or not tracker.unchanged(answer.deps, answer.checked)
                     or (answer.changes_at is not None and now >= answer.changes_at)):
-                result = await self._compute(request, execute, key, tracker.generation)
+                since = tracker.generation
+                shared_key = digest("answer", key, await watermark()) if self.shared else None
+                result = await self._from_shared(shared_key, key, now, since) or await self._compute(
+                    request, execute, key, since, shared_key)
                 if isinstance(result, Response):  # errors: answered as they are, never cached
                     if result.status_code != 503 or answer is None:
                         result.headers["Cache-Control"] = "no-store"
@@ -264,7 +276,20 @@ class PersistedDocuments:
         # Canonical text: the same variables in another order or spacing share one entry.
         return doc_id, json.dumps(variables, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
-    async def _compute(self, request: Request, execute: Execute, key: tuple[str, str], since: int) -> Answer | Response:
+    async def _from_shared(self, shared_key: str | None, key: tuple[str, str], now: datetime, since: int) -> Answer | None:
+        """Another worker's answer at the same watermark, unless its time to change has come."""
+        raw = await self.shared.get(shared_key) if self.shared and shared_key else None
+        if raw is None:
+            return None
+        deps, changes_at, body, etag, packed = pickle.loads(raw)
+        if changes_at is not None and now >= changes_at:
+            return None
+        answer = Answer(since, deps, changes_at, body, etag, packed)
+        self.cache.put(key, answer)
+        return answer
+
+    async def _compute(self, request: Request, execute: Execute, key: tuple[str, str], since: int,
+                       shared_key: str | None = None) -> Answer | Response:
         """Run the document once however many identical requests arrive meanwhile."""
         pending = self._inflight.get(key)
         if pending is not None:
@@ -283,6 +308,8 @@ class PersistedDocuments:
                 deps = request_state.get(DEPENDS) or Dependencies.unknown()
                 result = Answer(since, deps, request_state.get(CHANGES_AT), body, etag, packed)
                 self.cache.put(key, result)
+                if self.shared and shared_key:
+                    await self.shared.put(shared_key, pickle.dumps((deps, result.changes_at, body, etag, packed)))
             future.set_result(result)
             return result
         except BaseException as exc:
