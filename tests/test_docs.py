@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.demo_support import demo_server, start, stop  # noqa: F401 (a fixture)
+from tests.demo_support import WENMING, clean_env, demo_server, start, stop  # noqa: F401 (a fixture)
 
 DOCS = Path(__file__).parent.parent / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]
@@ -176,3 +177,48 @@ def test_a_writing_page_answers_as_shown_on_a_fresh_demo(tmp_path, page):
             values |= abridged_values(answer, body)
     finally:
         stop(server)
+
+
+# --- command lines: `$ command` in a ```text block, then what it prints ----------------------
+
+# Pages whose transcripts run as shown here (in an empty folder: each shows a mistake refused
+# before anything starts). editing.md's print fresh tokens; calendar.md's sync counts follow the
+# holidays package (tests/test_china_calendar.py checks the sync).
+TRANSCRIPT_PAGES = ["quickstart.md"]
+BOX = re.compile(r"[│╭╮╰╯─┃┏┓┗┛━]")
+
+
+def transcripts(page: str) -> list[tuple[str, list[str]]]:
+    """(command, the lines the page shows it printing) for every `$ ` line of the page's text blocks."""
+    text = next(p for p in PAGES if p.name == page).read_text(encoding="utf-8")
+    found = []
+    for block in BLOCK.finditer(text):
+        if block["lang"] != "text":
+            continue
+        for line in block["body"].splitlines():
+            if line.startswith("$ "):
+                found.append((line[2:], []))
+            elif found and line.strip():
+                found[-1][1].append(line)
+    return found
+
+
+def squeezed(text: str) -> str:
+    """Output as a reader compares it: no box drawing, whitespace and line breaks as one space."""
+    return " ".join(BOX.sub(" ", text).split())
+
+
+@pytest.mark.parametrize("page", TRANSCRIPT_PAGES)
+def test_a_pages_command_lines_print_what_it_shows(tmp_path, page):
+    shown = transcripts(page)
+    assert shown, f"{page} shows no command line"
+    for command, lines in shown:
+        words = shlex.split(command)
+        env = dict(w.split("=", 1) for w in words if "=" in w and w.split("=", 1)[0].isupper())
+        args = words[words.index("wenming") + 1:]
+        done = subprocess.run([WENMING, *args], cwd=tmp_path, env=clean_env(**env), capture_output=True, text=True,
+                              timeout=120)
+        printed = squeezed(done.stdout + done.stderr)
+        assert done.returncode == 2, (command, done.returncode, printed)  # the page: "exit status 2"
+        for line in lines:
+            assert squeezed(line) in printed, (command, line, printed)
