@@ -68,6 +68,7 @@ async def test_a_centre_after_march(gql, db, monkeypatch):
     # centre, sub-centre, institute, two stations, a point
     assert s["sites"]["total"] == 6
     assert {k["kind"]: k["count"] for k in s["sites"]["byKind"]} == {
+        "PROVINCE": 0, "CITY": 0,
         "CENTER": 1, "SUB_CENTER": 1, "INSTITUTE": 1, "STATION": 2, "POINT": 1, "BASE": 0}
     assert s["coverage"]["townships"] == {"regions": 1, "units": 3, "covered": 1, "rate": 0.3333}
     assert s["coverage"]["villages"] == {"regions": 1, "units": 1, "covered": 1, "rate": 1.0}

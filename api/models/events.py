@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.fields.db_defaults import SqlDefault
 from tortoise.models import Model
 
 from api.models.base import Record
@@ -74,10 +75,10 @@ class Event(Record):
     exdates = fields.JSONField(default=list, description="Removed occurrences, ISO starts")
     # China's calendar (api/domain/recurrence.py, follow_calendar): the flags an editor sets, and
     # what the holiday table made of them, kept by every materialisation for the feeds.
-    skip_holidays = fields.BooleanField(default=False, description="No occurrence on a public holiday (放假): the holiday table's days off")
-    on_makeup_workdays = fields.BooleanField(default=False, description="An occurrence on every make-up working day (调休上班) in the series' span")
-    calendar_exdates = fields.JSONField(default=list, description="Occurrences the holiday table removed (ISO starts), up to the horizon")
-    calendar_rdates = fields.JSONField(default=list, description="Occurrences make-up working days added (ISO starts), up to the horizon")
+    skip_holidays = fields.BooleanField(default=False, db_default=False, description="No occurrence on a public holiday (放假): the holiday table's days off")
+    on_makeup_workdays = fields.BooleanField(default=False, db_default=False, description="An occurrence on every make-up working day (调休上班) in the series' span")
+    calendar_exdates = fields.JSONField(default=list, db_default=SqlDefault("'[]'"), description="Occurrences the holiday table removed (ISO starts), up to the horizon")
+    calendar_rdates = fields.JSONField(default=list, db_default=SqlDefault("'[]'"), description="Occurrences make-up working days added (ISO starts), up to the horizon")
     # Every year on a lunar date or a solar term (api/china_calendar/yearly.py); its dates after
     # the first are kept in calendar_rdates (RDATE), as RRULE cannot say them.
     lunar_recurrence = fields.JSONField(null=True, description='Every year on this lunar date: {"month": 1, "day": 15, "leap": false}')
