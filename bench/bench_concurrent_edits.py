@@ -36,7 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import serving  # noqa: E402
+from bench.harness import measured_app, serving  # noqa: E402
 
 UPDATE = """mutation($input: UpdateEventInput!) { updateEvent(input: $input) { event { version } errors { code } } }"""
 VERSION = """query($id: ID!) { node(id: $id) { ... on Event { version } } }"""
@@ -93,22 +93,9 @@ async def build(url: str, n_events: int) -> tuple[str, list[tuple[int, str]]]:
 
 
 def serve(url: str, port: int) -> None:
-    import contextlib
-
     import uvicorn
 
-    from api import db
-    from api.app import create_app
-    from api.settings import Settings
-
-    app = create_app(Settings(database_url=url, public_url="https://wenming.example.org", graphiql=False), manage_db=False)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        async with db.connected(url):
-            yield
-
-    app.router.lifespan_context = lifespan
+    app = measured_app(url, graphiql=False)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

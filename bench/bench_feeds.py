@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import median_ms, serving, timed  # noqa: E402
+from bench.harness import measured_app, median_ms, serving, timed  # noqa: E402
 
 TARGET_OCCURRENCES = 10_000
 SERIES = 100
@@ -137,26 +137,14 @@ async def build(url: str) -> dict[str, int]:
 
 
 def serve(url: str, port: int, plain_dir: str) -> None:
-    import contextlib
 
     import uvicorn
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from api import db
-    from api.app import create_app
-    from api.settings import Settings
 
-    settings = Settings(database_url=url, public_url="https://wenming.example.org")
-    app = create_app(settings, manage_db=False)  # no horizon task running under the figures
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        async with db.connected(url):
-            yield
-
-    app.router.lifespan_context = lifespan
+    app = measured_app(url)
     service = next(r.feed_service for r in app.routes if hasattr(r, "feed_service"))
     plain: dict[str, bytes] = {}
 

@@ -47,7 +47,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, serving  # noqa: E402
+from bench.harness import ROOT, measured_app, serving  # noqa: E402
 
 WENMING = str(Path(sys.executable).parent / "wenming")
 DOCUMENTS = ROOT / "schema" / "documents"
@@ -69,23 +69,9 @@ def gid(type_name: str, pk: int) -> str:
 
 
 def serve(url: str, port: int) -> None:
-    import contextlib
-
     import uvicorn
 
-    from api import db
-    from api.app import create_app
-    from api.settings import Settings
-
-    settings = Settings(database_url=url, public_url="https://wenming.example.org", graphiql=False)
-    app = create_app(settings, manage_db=False)  # no horizon task running under the figures
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        async with db.connected(url):
-            yield
-
-    app.router.lifespan_context = lifespan
+    app = measured_app(url, graphiql=False)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

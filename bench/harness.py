@@ -58,3 +58,22 @@ def serving(script: str, *args: str) -> Iterator[httpx.Client]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def measured_app(url: str, **settings):
+    """The app as a benchmark serves it: no horizon task running under the figures, and the
+    database connected for the server's lifetime."""
+    from api import db
+    from api.app import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(database_url=url, public_url="https://wenming.example.org", **settings),
+                     manage_db=False)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        async with db.connected(url):
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app
