@@ -23,6 +23,7 @@ from api.limits import create_counter, limit_middleware
 from api.live import create_bus
 from api.settings import Settings, get_settings
 from api.volunteering.http import export_routes
+from api.sheets.jobs import ImportJobs
 from api.sheets.routes import sheet_routes
 from api.web import graphiql_page, landing, static_assets
 from api.web.date import DateHeader
@@ -79,13 +80,17 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     bus = create_bus(settings)
     graphql = GraphQLApp(settings, ide_page=graphiql_page())
     graphql.bus = bus
+    # Background imports (api/sheets/jobs.py), run by a task of this lifespan, not of a request.
+    import_jobs = ImportJobs(bus)
+    graphql.import_jobs = import_jobs
     counter = create_counter(settings)  # requests per client (api/limits/rate.py)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             if not manage_db:
-                yield
+                async with import_jobs.running():
+                    yield
                 return
             await db.migrate(settings.database_url)
             async with db.connected(settings.database_url, timeouts=settings.db_timeouts):
@@ -94,7 +99,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 task = asyncio.create_task(_keep_horizon_rolling())
                 keys = asyncio.create_task(_forget_old_idempotency_keys())
                 try:
-                    yield
+                    async with import_jobs.running():
+                        yield
                 finally:
                     task.cancel()
                     keys.cancel()
@@ -118,5 +124,6 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     middleware = [Middleware(DateHeader), *limit_middleware(settings, counter), *_cors(settings), Middleware(Unavailable)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.bus = bus
+    app.state.import_jobs = import_jobs
     app.state.graphiql = settings.graphiql
     return app

@@ -100,6 +100,7 @@ class GraphQLApp(GraphQL):
         self.settings = settings
         self.ide_page = ide_page  # GraphiQL's HTML (api/web)
         self.bus: Any = None  # the app's change bus, set by create_app
+        self.import_jobs: Any = None  # the app's background imports (api.sheets.jobs), set by create_app
         self.documents = PersistedDocuments(schema, response_media_type, shared=shared_cache(settings, "documents"))
         self.idempotency = idempotency.Idempotency(response_media_type, unavailable_response)
 
@@ -108,7 +109,7 @@ class GraphQLApp(GraphQL):
         return HTMLResponse(self.ide_page) if self.ide_page else await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        return await build_context(self.settings, request, response, bus=self.bus)
+        return await build_context(self.settings, request, response, bus=self.bus, import_jobs=self.import_jobs)
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

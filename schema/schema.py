@@ -41,6 +41,7 @@ from schema.volunteers import (
     VolunteerMutation,
     VolunteerQuery,
 )
+from schema.sheets.jobs import SheetJobMutation, SheetJobQuery, SheetJobSubscription
 from schema.sheets.mutations import SheetMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -50,14 +51,14 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 @strawberry.type(description="Reading the practice-centre network, its calendars and its figures.")
 class Query(NetworkQuery, CalendarQuery, ChinaCalendarQuery, BoardQuery, StatsQuery, AdminQuery, OrderQuery, SearchQuery,
             VolunteerQuery, ReportQuery,
-            HoursQuery, PointsQuery):
+            HoursQuery, PointsQuery, SheetJobQuery):
     pass
 
 
 @strawberry.type(description="Writes. Each takes one input object and returns a payload with `errors`; needs an API token.")
 class Mutation(SiteMutation, NetworkMutation, PeopleMutation, EventMutation, ChinaCalendarMutation, RecordMutation,
                AccessMutation, OrderMutation, VolunteerMutation, ReportMutation,
-               AttendanceMutation, PointsMutation, SheetMutation):
+               AttendanceMutation, PointsMutation, SheetMutation, SheetJobMutation):
     pass
 
 
@@ -69,7 +70,7 @@ for _field in Mutation.__strawberry_definition__.fields:
 
 
 @strawberry.type(description="Live updates (graphql-transport-ws over WebSocket on /graphql).")
-class Subscription(LiveSubscription, OrderSubscription, ReportSubscription):
+class Subscription(LiveSubscription, OrderSubscription, ReportSubscription, SheetJobSubscription):
     pass
 
 

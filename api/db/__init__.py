@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.sqlite.client import SqliteClient
+from tortoise.connection import get_connections
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 MODEL_MODULES = [
@@ -99,6 +101,27 @@ async def connected(database_url: str, *, global_fallback: bool = True,
         yield
     finally:
         await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def own_sqlite_connection(alias: str = "default") -> AsyncIterator[None]:
+    """On SQLite, the current task's statements go through a connection of their own for the
+    block. Tortoise sends every statement of a process through one SQLite connection and holds
+    it for a whole transaction, so a long import would stop every other request of the server
+    until it commits; on its own connection (WAL) the others read on, seeing the last commit,
+    and their writes wait for it as a second process's would (the busy timeout). PostgreSQL
+    has a pool: nothing changes."""
+    handler = get_connections()
+    if not isinstance(handler.get(alias), SqliteClient):
+        yield
+        return
+    own = handler._create_connection(alias)  # the alias's configuration, a new connection
+    token = handler.set(alias, own)
+    try:
+        yield
+    finally:
+        handler.reset(token)
+        await own.close()
 
 
 # For Tortoise's own CLI (`tortoise makemigrations`), which developers run when a model changes.

@@ -81,6 +81,15 @@ class ImportReport:
         return not self.errors and not self.dry_run
 
 
+def refusal_error(report: ImportReport) -> DomainError | None:
+    """The first row refused for the caller's rights, as the error a mutation answers with
+    (the report still lists every row)."""
+    refused = report.refusal
+    if refused is None:
+        return None
+    return DomainError(f"row {refused.row} ({refused.header}): {refused.message}", field="file", code=refused.code)
+
+
 def cell(header: str, read: Callable[[], Any], value: Any = "") -> Any:
     """Run a lookup for one column; its CellError names that column."""
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info as StrawberryInfo
 
@@ -25,6 +26,8 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     # The app's change bus (api.live): writes announce on it, subscriptions listen to it.
     bus: Any = None
+    # The app's background imports (api.sheets.jobs.ImportJobs).
+    import_jobs: Any = None
     actor: Actor = ANONYMOUS
     # The graphql-transport-ws connection_init payload (strawberry fills it in when the field
     # exists): browsers cannot set headers on a WebSocket, so a desk sends its token here.
@@ -45,7 +48,8 @@ class Context:
 Info = StrawberryInfo[Context, None]
 
 
-async def build_context(settings: Settings, request: Any, response: Any, *, bus: Any = None) -> Context:
+async def build_context(settings: Settings, request: Any, response: Any, *, bus: Any = None,
+                        import_jobs: Any = None) -> Context:
     """One per HTTP request, and one per WebSocket connection.
 
     A request without credentials is anonymous; one with a bad credential is refused (401)
@@ -55,7 +59,8 @@ async def build_context(settings: Settings, request: Any, response: Any, *, bus:
         actor = await authenticate(request.headers.get("authorization")) if request is not None else None
     except Unauthenticated as exc:
         raise HTTPException(401, exc.message) from exc
-    return Context(settings=settings, request=request, response=response, bus=bus, actor=actor or ANONYMOUS)
+    return Context(settings=settings, request=request, response=response, bus=bus, import_jobs=import_jobs,
+                   actor=actor or ANONYMOUS)
 
 
 def node_pk(gid: relay.GlobalID | None, type_name: str, field_name: str) -> int | None:
@@ -77,3 +82,28 @@ def node_pk(gid: relay.GlobalID | None, type_name: str, field_name: str) -> int 
 
 def node_pks(gids: list[relay.GlobalID] | None, type_name: str, field_name: str) -> list[int]:
     return [node_pk(g, type_name, field_name) for g in gids or []]  # type: ignore[misc]
+
+
+async def connection_actor(info: Info, subscription: str) -> Actor:
+    """The caller of a WebSocket: from its Authorization header, else from connection_init.
+
+    Browsers cannot set headers on a WebSocket, so the token may come in the graphql-transport-ws
+    `connection_init` payload, `{"authorization": "Bearer <token>"}`. Strawberry 0.341 stores that
+    payload on the context as `context.connection_params` (only when the context has such an
+    attribute); a connection that sent the header itself is authenticated already."""
+    actor = info.context.actor
+    if actor.authenticated:
+        return actor
+    params = getattr(info.context, "connection_params", None) or {}
+    header = params.get("authorization") or params.get("Authorization") if isinstance(params, dict) else None
+    try:
+        found = await authenticate(header) if isinstance(header, str) else None
+    except Unauthenticated as exc:
+        raise GraphQLError(exc.message, extensions={"code": "UNAUTHENTICATED"}) from exc
+    if found is None:
+        raise GraphQLError(
+            f"{subscription} is for staff: send {{\"authorization\": \"Bearer <token>\"}} as the connection_init payload",
+            extensions={"code": "UNAUTHENTICATED"},
+        )
+    info.context.actor = found  # the connection's caller, for the private fields of what it is sent
+    return found

@@ -1,9 +1,5 @@
-"""The dispatch desk's live view: new and changed orders within a subtree, for staff only.
-
-Browsers cannot set headers on a WebSocket, so the token may come in the graphql-transport-ws
-`connection_init` payload, `{"authorization": "Bearer <token>"}`. Strawberry 0.341 stores that
-payload on the context as `context.connection_params` (only when the context has such an
-attribute); a connection that sent the header itself is authenticated already.
+"""The dispatch desk's live view: new and changed orders within a subtree, for staff only
+(authenticated in connection_init: schema/core/context.py, connection_actor).
 """
 
 from __future__ import annotations
@@ -15,12 +11,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
-from api.domain.accounts import authenticate
-from api.domain.permissions import Actor, Unauthenticated
 from api.models.accounts import Role
 from api.models.orders import OrderStatus
 from api.live.bus import is_resync
-from schema.core.context import Info
+from schema.core.context import Info, connection_actor
 from schema.core.loaders import Loaders
 from schema.orders.mutations import CHANNEL
 from schema.orders.queries import site_row
@@ -39,26 +33,6 @@ class OrderChangeMessage:
         "are null. False on every other message"))
 
 
-async def connection_actor(info: Info) -> Actor:
-    """The caller of a WebSocket: from its Authorization header, else from connection_init."""
-    actor = info.context.actor
-    if actor.authenticated:
-        return actor
-    params = getattr(info.context, "connection_params", None) or {}
-    header = params.get("authorization") or params.get("Authorization") if isinstance(params, dict) else None
-    try:
-        found = await authenticate(header) if isinstance(header, str) else None
-    except Unauthenticated as exc:
-        raise GraphQLError(exc.message, extensions={"code": "UNAUTHENTICATED"}) from exc
-    if found is None:
-        raise GraphQLError(
-            "orderChanges is for staff: send {\"authorization\": \"Bearer <token>\"} as the connection_init payload",
-            extensions={"code": "UNAUTHENTICATED"},
-        )
-    info.context.actor = found  # the connection's caller, for the private fields of what it is sent
-    return found
-
-
 @strawberry.type(description="Live order updates.")
 class OrderSubscription:
     @strawberry.subscription(
@@ -70,7 +44,7 @@ class OrderSubscription:
         info: Info,
         within: Annotated[relay.GlobalID, strawberry.argument(description="A site: orders in it and its whole subtree")],
     ) -> AsyncGenerator[OrderChangeMessage, None]:
-        actor = await connection_actor(info)
+        actor = await connection_actor(info, "orderChanges")
         site = await site_row(info, within, "within")
         actor.require(Role.VIEWER, site.path, where=f"orders of {site.name}", field="within")
         bus = info.context.bus

@@ -8,7 +8,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from api.models.sites import Site as SiteRow
-from api.sheets.imports import import_file
+from api.sheets.imports import import_file, refusal_error
 from schema.core.context import Info
 from schema.core.inputs import load_optional
 from schema.core.mutation import UserError, perform
@@ -49,8 +49,7 @@ class SheetMutation:
             return report
 
         report, errors = await perform(info, work)
-        if report is not None and (refused := report.refusal) is not None:
+        if report is not None and (refused := refusal_error(report)) is not None:
             # Like every mutation, a refusal for the caller's rights is a payload error too.
-            message = f"row {refused.row} ({refused.header}): {refused.message}"
-            errors = [UserError(field=["input", "file"], message=message, code=refused.code)]
+            errors = [UserError.from_domain(refused)]
         return ImportSheetPayload(report=SheetImportReport.of(report) if report else None, errors=errors)
