@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from tortoise import connections
 
 from api.demo import load_demo
@@ -14,6 +15,7 @@ from api.models.platforms import Platform
 from api.models.search import SearchDoc
 from api.models.sites import Site, SiteKind, Venue
 from api.models.teams import Membership, Team
+from api.search.index import bulk_indexing, follow, reindex
 from api.search.query import Scope, search
 from api.search.tokens import parse_query
 
@@ -95,3 +97,22 @@ async def test_a_province_is_provinces_over_cities_over_counties_with_busy_stati
     city = next(s for s in sites.values() if s.kind == SiteKind.CITY)
     hits, _ = await search(parse_query("理发"), Scope(within_path=city.path), first=5)
     assert hits
+
+
+async def test_a_failed_bulk_indexing_leaves_the_index_as_it_was_and_kept_in_step(db):
+    from tests.network import build
+
+    net = await build()
+    await reindex()
+    before = sorted(await SearchDoc.all().values_list("kind", "object_id", "title_tokens"))
+    found = await _hits("溪阳")
+    with pytest.raises(RuntimeError):
+        async with bulk_indexing():  # a reindex or bulk load that fails after clearing the index
+            await SearchDoc.all().delete()
+            raise RuntimeError("the load failed")
+    assert sorted(await SearchDoc.all().values_list("kind", "object_id", "title_tokens")) == before
+    assert await _hits("溪阳") == found and found
+    # The index still follows writes (SQLite: its FTS5 triggers are back).
+    site = await create_site(kind=SiteKind.STATION, parent=net.institute, name="新建义剪站")
+    await follow(site)  # as every audited write does
+    assert [h[:2] for h in await _hits("义剪站")] == [("SITE", site.id)]

@@ -40,7 +40,7 @@ from api.domain.teams import check_fields as check_team_fields
 from api.domain.recurrence import Change, expand
 from api.models.events import Event, EventLecturer, EventOverride, Occurrence
 from api.models.search import SearchDoc, SearchKind
-from api.search.index import MODELS, document, follow, is_public
+from api.search.index import MODELS, Memo, bulk_indexing, entries, follow
 from api.models.people import Person
 from api.models.sites import Site, SiteKind, Venue
 from api.models.teams import Membership, Team
@@ -196,19 +196,22 @@ class BulkWriter:
         return last_ends
 
     async def index(self, progress: Progress | None = None) -> None:
-        """The search index of every kept row (what ``reindex`` would build, in its order),
-        then of the events stored another way since (the showcase), which come last in it too."""
+        """The search index of every kept row (what ``reindex`` would build, in its order, by
+        ``search.index.entries``), then of the events stored another way since (the showcase),
+        which come last in it too."""
         report = progress or (lambda stage, done, total: None)
-        docs = []
-        for kind, model in MODELS.items():
-            for row in self.rows.get(model, ()):  # the demo writes no reports
-                if is_public(kind, row):
-                    site_id = row.id if kind is SearchKind.SITE else row.site_id if kind is SearchKind.EVENT else row.home_site_id
-                    docs.append(document(kind, row, self._paths.get(site_id), self._last_ends.get(row.id)))
-            report("search index", len(docs), len(docs))
-        columns, values = _converter(SearchDoc)
-        for i in range(0, len(docs), BATCH):
-            await _insert(SearchDoc, columns, [values(d) for d in docs[i:i + BATCH]])
+        total = sum(len(self.rows.get(model, ())) for model in MODELS.values())
+        done, memo = 0, Memo()
+        columns, values = _converter(SearchDoc, from_dict=True)
+        report("search index", 0, total)
+        async with bulk_indexing():
+            for kind, model in MODELS.items():
+                rows = self.rows.get(model, ())  # the demo writes no reports
+                for i in range(0, len(rows), BATCH):
+                    chunk = rows[i:i + BATCH]
+                    await _insert(SearchDoc, columns, [values(e) for e in entries(kind, chunk, self._paths, self._last_ends, memo)])
+                    done += len(chunk)
+                    report("search index", done, total)
         for event in await Event.filter(id__gte=self._next[Event]).order_by("id"):
             await follow(event)
         # Tables that grew from nothing: without statistics the planner guesses (PostgreSQL
@@ -231,9 +234,10 @@ def _defaults(model: type[Model]) -> tuple[tuple[str, Any], ...]:
     return tuple((name, model._meta.fields_map[name].default) for name in model._meta.fields_db_projection)
 
 
-def _converter(model: type[Model]) -> tuple[list[str], Callable[[Any], list]]:
+def _converter(model: type[Model], from_dict: bool = False) -> tuple[list[str], Callable[[Any], list]]:
     """The columns a bulk insert writes (the id too when the writer gives it), and a function
-    from a row (model instance or ``_row``) to their database values."""
+    from a row (model instance or ``_row``; with ``from_dict``, a dict of fields) to their
+    database values."""
     given = dict(TABLES).get(model, False)
     now = timezone.now()
     names, columns, converts = [], [], []
@@ -257,7 +261,10 @@ def _converter(model: type[Model]) -> tuple[list[str], Callable[[Any], list]]:
     def values(row: Any) -> list:
         return [getattr(row, n) if c is None else c(getattr(row, n)) for n, c in pairs]
 
-    return columns, values
+    def dict_values(row: dict) -> list:
+        return [row.get(n) if c is None else c(row.get(n)) for n, c in pairs]
+
+    return columns, dict_values if from_dict else values
 
 
 async def _insert(model: type[Model], columns: list[str], values: list) -> None:
