@@ -99,8 +99,8 @@ async def grow_events(target: int) -> None:
             "WHERE a.title <> b.title")
         assert rows[0]["n"] == 0, "copies out of step with their sources"
         await conn.execute_script(
-            "INSERT INTO search_doc (kind, object_id, site_path, title_len, last_end, title_tokens, body_tokens, initials_tokens) "
-            "SELECT d.kind, c.new_id, s.path, d.title_len, d.last_end, d.title_tokens, d.body_tokens, d.initials_tokens "
+            "INSERT INTO search_doc (kind, object_id, site_path, title_len, title_key, last_end, title_tokens, body_tokens, initials_tokens) "
+            "SELECT d.kind, c.new_id, s.path, d.title_len, d.title_key, d.last_end, d.title_tokens, d.body_tokens, d.initials_tokens "
             "FROM bench_copy c JOIN search_doc d ON d.kind = 'EVENT' AND d.object_id = c.src_id "
             "JOIN event e ON e.id = c.new_id JOIN site s ON s.id = e.site_id ORDER BY c.new_id"
         )

@@ -23,10 +23,13 @@ class SearchDoc(Model):
     kind = fields.CharEnumField(SearchKind, max_length=12)
     object_id = fields.IntField()
     site_path = fields.CharField(max_length=255, null=True, description="For `within`: the site the object belongs to")
-    # Length of the folded title. Used only for score 8: a title of the query's length holding all
-    # its tokens is the query. Ties are NOT broken by it (they go by index order, api/search/query.py);
-    # the description below is migration 0005's, kept as written there (migrations are not edited).
-    title_len = fields.IntField(description="Length of the title: among equal scores the shorter (closer) name first")
+    # Written for every entry and carried into PostgreSQL's search_title_term, but no query reads it
+    # since title_key (migration 0020) decides "the title is the query".
+    title_len = fields.IntField(description="Length of the folded title in characters (not read by search since title_key)")
+    title_key = fields.CharField(
+        max_length=120, null=True,
+        description="The folded title without spaces and punctuation: a query with this key is the title itself. "
+        "Null: indexed before this column existed (wenming reindex fills it)")
     last_end = fields.DatetimeField(null=True, description="Events: end of the last occurrence, null for an open series")
     title_tokens = fields.TextField(description="Tokens of the title or name")
     body_tokens = fields.TextField(description="Tokens of the description and other public text")

@@ -27,9 +27,10 @@ from api.models.people import Person
 from api.models.search import SearchDoc, SearchKind
 from api.models.sites import Site
 from api.models.teams import Team
-from api.search.tokens import fold, initials_tokens, text_tokens
+from api.search.tokens import fold, initials_tokens, text_tokens, title_key
 
 BATCH = 500
+KEY_CHARS = SearchDoc._meta.fields_map["title_key"].max_length
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ def _open_ended(row: Event) -> bool:
     return bool(rule) and "UNTIL=" not in rule and "COUNT=" not in rule
 
 
-def _title_columns(title: str) -> tuple[int, str, str]:
-    return len(fold(title)), " ".join(text_tokens(title)), " ".join(initials_tokens(title))
+def _title_columns(title: str) -> tuple[int, str, str, str]:
+    # A key longer than the column is longer than any query: cut, it still never matches.
+    return len(fold(title)), title_key(title)[:KEY_CHARS], " ".join(text_tokens(title)), " ".join(initials_tokens(title))
 
 
 def _body_column(body: str) -> str:
@@ -127,12 +129,13 @@ def entry(kind: SearchKind, row: Any, site_path: str | None, last_end: datetime 
     """The index row of one object (its SearchDoc fields): the one place it is made."""
     f = fields_of(kind, row)
     body = " ".join(t for t in f.body if t)
-    title_len, title_tokens, initials = memo.title(f.title) if memo else _title_columns(f.title)
+    title_len, key, title_tokens, initials = memo.title(f.title) if memo else _title_columns(f.title)
     return {
         "kind": kind,
         "object_id": row.id,
         "site_path": site_path,
         "title_len": title_len,
+        "title_key": key,
         "last_end": None if kind is not SearchKind.EVENT or _open_ended(row) else last_end,
         "title_tokens": title_tokens,
         "body_tokens": memo.body(body) if memo else _body_column(body),
@@ -238,5 +241,8 @@ async def reindex(progress: Callable[[str, int, int], object] | None = None) -> 
 
 
 async def index_is_missing() -> bool:
-    """Data but no index: a database from before the search migration (or a bulk load)."""
+    """Data but no index (a database from before the search migration, or a bulk load), or an
+    index from before the exact-title key (migration 0020): entries without one."""
+    if await SearchDoc.filter(title_key__isnull=True).exists():
+        return True
     return not await SearchDoc.all().exists() and await Site.filter(deleted_at__isnull=True).exists()

@@ -96,46 +96,60 @@ class _Arm:
 @dataclass(frozen=True)
 class _Parts:
     scope: list[str]  # kinds, subtree, time window
-    match: str  # every token in title and body together (or the initials)
-    in_title: str  # every token in the title (a check of a row already found)
-    exact: str | None  # ... and the title is no longer than the query: it is the query
-    in_initials: str | None  # the initials matched (a letters-only query)
-    any: _Arm  # rows matching anywhere (the full-text index)
-    title: _Arm  # rows with every token in the title
+    match: str  # every token in title and body together (or the initials): for counting
+    exact: _Arm | None  # the title is the query (four characters or more): the title-key btree
+    not_exact: list[str]  # ... and the condition that keeps those rows out of the title tiers
+    title: _Arm  # every token in the title
+    initials: _Arm | None  # the initials matched, not every token in the title (a letters-only query)
+    body: _Arm  # every token in title and body together, not all in the title (nor the initials)
+
+
+def _sqlite_parts(q: Query, sql: _Sql, upcoming: str) -> tuple[str, _Arm, _Arm | None, _Arm]:
+    """SQLite: every tier is an FTS5 expression, column filters and NOT included, so each is read
+    from the doclists in rowid order and stops at the page (no per-row check of the stored tokens)."""
+    tokens = f"({_fts(q.tokens)})"
+    anywhere, in_title = f"{{title_tokens body_tokens}} : {tokens}", f"{{title_tokens}} : {tokens}"
+    initials = f'{{initials_tokens}} : "{q.initials}"' if q.initials else None
+    source = "search_fts JOIN search_doc d ON d.id = search_fts.rowid"
+
+    def arm(expression: str) -> _Arm:
+        return _Arm(source, [f"search_fts MATCH {sql(expression)}"], "search_fts.rowid", upcoming)
+
+    body = f"({anywhere}) NOT ({in_title})" + (f" NOT ({initials})" if initials else "")
+    match = f"({anywhere}) OR ({initials})" if initials else anywhere
+    by_initials = arm(f"({initials}) NOT ({in_title})") if initials else None
+    return f"search_fts MATCH {sql(match)}", arm(in_title), by_initials, arm(body)
+
+
+def _postgres_parts(q: Query, sql: _Sql, upcoming: str, now: str) -> tuple[str, _Arm, _Arm | None, _Arm]:
+    """PostgreSQL: title tiers from the title-token btree (migration 0016): one range scan per
+    token, joined on the entry, read in entry order, so a page of a common word stops at the page.
+    The initials and body tiers from the GIN index over every token."""
+    tokens = sql(_tsquery(q.tokens))
+    initials = sql(_tsquery([q.initials], "^")) if q.initials else None
+    match = f"d.tsv @@ ({tokens}::tsquery" + (f" || {initials}::tsquery" if initials else "") + ")"
+    in_title = f"string_to_array(d.title_tokens, ' ') @> {sql(list(q.tokens))}::text[]"
+    joins = "".join(
+        f" JOIN search_title_term t{i} ON t{i}.doc_id = t0.doc_id AND t{i}.term = {sql(t)}"
+        for i, t in enumerate(q.tokens) if i
+    )
+    title = _Arm(
+        f"search_title_term t0{joins} JOIN search_doc d ON d.id = t0.doc_id",
+        [f"t0.term = {sql(q.tokens[0])}"], "t0.doc_id", f"(t0.last_end IS NULL OR t0.last_end >= {now})",
+    )
+    by_initials = _Arm("search_doc d", [f"d.tsv @@ {initials}::tsquery", f"NOT ({in_title})"], "d.id", upcoming) \
+        if initials else None
+    body = [f"d.tsv @@ {tokens}::tsquery", f"NOT ({in_title})"] + ([f"NOT (d.tsv @@ {initials}::tsquery)"] if initials else [])
+    return match, title, by_initials, _Arm("search_doc d", body, "d.id", upcoming)
 
 
 def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
-    in_initials = None
     now = sql(_db_time(clock.now()))
     upcoming = f"(d.kind <> 'EVENT' OR d.last_end IS NULL OR d.last_end >= {now})"
     if sql.postgres:
-        match = f"d.tsv @@ ({sql(_tsquery(q.tokens))}::tsquery"
-        in_title = f"string_to_array(d.title_tokens, ' ') @> {sql(list(q.tokens))}::text[]"
-        if q.initials:
-            match += f" || {sql(_tsquery([q.initials], '^'))}::tsquery"
-            in_initials = f"d.tsv @@ {sql(_tsquery([q.initials], '^'))}::tsquery"
-        match += ")"
-        any_arm = _Arm("search_doc d", [match], "d.id", upcoming)
-        # Title tiers from the title-token btree (migration 0016): one range scan per token,
-        # joined on the entry, read in entry order, so a page of a common word stops at the page.
-        joins = "".join(
-            f" JOIN search_title_term t{i} ON t{i}.doc_id = t0.doc_id AND t{i}.term = {sql(t)}"
-            for i, t in enumerate(q.tokens) if i
-        )
-        title_arm = _Arm(
-            f"search_title_term t0{joins} JOIN search_doc d ON d.id = t0.doc_id",
-            [f"t0.term = {sql(q.tokens[0])}"], "t0.doc_id", f"(t0.last_end IS NULL OR t0.last_end >= {now})",
-        )
+        match, title, initials, body = _postgres_parts(q, sql, upcoming, now)
     else:
-        text = "{title_tokens body_tokens} : " + f"({_fts(q.tokens)})"
-        if q.initials:
-            text = f'({text}) OR ({{initials_tokens}} : "{q.initials}")'
-            in_initials = f"instr(' ' || d.initials_tokens || ' ', {sql(f' {q.initials} ')}) > 0"
-        match = f"search_fts MATCH {sql(text)}"
-        # Per matching row, from the stored tokens: cheaper than a second FTS lookup for common tokens.
-        in_title = " AND ".join(f"instr(' ' || d.title_tokens || ' ', {sql(f' {t} ')}) > 0" for t in q.tokens)
-        any_arm = _Arm("search_fts JOIN search_doc d ON d.id = search_fts.rowid", [match], "search_fts.rowid", upcoming)
-        title_arm = _Arm(any_arm.source, [match, in_title], any_arm.order, upcoming)
+        match, title, initials, body = _sqlite_parts(q, sql, upcoming)
     where = []
     if scope.kinds:
         where.append(f"d.kind IN ({', '.join(sql(k.value) for k in scope.kinds)})")
@@ -149,31 +163,29 @@ def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
         if scope.start is not None:
             window.append(f"o.ends_at > {sql(_db_time(scope.start))}")
         where.append(f"(d.kind <> 'EVENT' OR EXISTS (SELECT 1 FROM occurrence o WHERE {' AND '.join(window)}))")
-    # Only for four characters or more: a shorter query is in thousands of titles, and checking
-    # them all for an exact one would cost what the tiers save (and no name is 讲座 alone).
-    exact = f"{'t0' if sql.postgres else 'd'}.title_len = {sql(q.length)}" if q.length >= EXACT_MIN else None
-    return _Parts(where, match, in_title, exact, in_initials, any_arm, title_arm)
+    # Only for four characters or more: a shorter query is a word in thousands of titles, not a
+    # name (no title is 讲座 alone). A title with the query's key IS the query: one btree probe.
+    exact, not_exact = None, []
+    if len(q.key) >= EXACT_MIN:
+        key = sql(q.key)
+        exact = _Arm("search_doc d", [f"d.title_key = {key}"], "d.id", upcoming)
+        not_exact = [f"d.title_key IS DISTINCT FROM {key}" if sql.postgres else f"d.title_key IS NOT {key}"]
+    return _Parts(where, match, exact, not_exact, title, initials, body)
 
 
 def _matching(q: Query, scope: Scope, sql: _Sql) -> str:
     """SELECT of every matching document (for counting, and the calendar's event ids)."""
     p = _parts(q, scope, sql)
-    return f"SELECT d.id AS doc_id, d.object_id AS object_id FROM {p.any.source} WHERE {' AND '.join([p.match, *p.scope])}"
+    source = "search_doc d" if sql.postgres else "search_fts JOIN search_doc d ON d.id = search_fts.rowid"
+    return f"SELECT d.id AS doc_id, d.object_id AS object_id FROM {source} WHERE {' AND '.join([p.match, *p.scope])}"
 
 
 def _tiers(p: _Parts) -> list[tuple[int, _Arm, list[str]]]:
-    """(score, arm, conditions) from the best down: where it matched, then upcoming before past.
-    Title tiers read the title index; the others every match, less those with it all in the title."""
-    tiers: list[tuple[int, _Arm, list[str]]] = []
-    if p.exact:
-        tiers.append((8, p.title, [p.exact]))
-    title = [f"NOT ({p.exact})"] if p.exact else []
-    tiers += [(7, p.title, [*title, p.title.upcoming]), (6, p.title, [*title, f"NOT {p.title.upcoming}"])]
-    rest = [("2", [f"NOT ({p.in_title})", p.in_initials]), ("1", [f"NOT ({p.in_title})", f"NOT ({p.in_initials})"])] \
-        if p.in_initials else [("1", [f"NOT ({p.in_title})"])]
-    for rank, cond in rest:
-        tiers.append((int(rank) * 2 + 1, p.any, [*cond, p.any.upcoming]))
-        tiers.append((int(rank) * 2, p.any, [*cond, f"NOT {p.any.upcoming}"]))
+    """(score, arm, conditions) from the best down: where it matched, then upcoming before past."""
+    tiers: list[tuple[int, _Arm, list[str]]] = [(8, p.exact, [])] if p.exact else []
+    for score, arm, cond in ((7, p.title, p.not_exact), (5, p.initials, []), (3, p.body, [])):
+        if arm is not None:
+            tiers += [(score, arm, [*cond, arm.upcoming]), (score - 1, arm, [*cond, f"NOT {arm.upcoming}"])]
     return tiers
 
 

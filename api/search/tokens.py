@@ -52,6 +52,12 @@ def runs(text: str) -> list[str]:
     return _RUN.findall(fold(text))
 
 
+def title_key(text: str) -> str:
+    """The folded title without its spaces and punctuation (学雷锋·周六义剪 -> 学雷锋周六义剪): a
+    query with the same key is the title itself, found by one btree probe (search_doc.title_key)."""
+    return "".join(runs(text))
+
+
 def is_cjk(run: str) -> bool:
     return bool(_IS_CJK.match(run))
 
@@ -125,7 +131,7 @@ class Query:
     tokens: tuple[str, ...]
     terms: tuple[str, ...]
     initials: str | None
-    length: int  # of the folded query as typed: a title this long holding every token is the query
+    key: str  # title_key of the query: a title with this key is the query itself
 
 
 class QueryError(ValueError):
@@ -151,4 +157,4 @@ def parse_query(text: str) -> Query:
         raise QueryError(f"query has {len(tokens)} search terms; at most {MAX_QUERY_TOKENS} are allowed", "TOO_LONG")
     joined = "".join(terms)
     initials = joined if len(terms) == 1 and _INITIALS_QUERY.fullmatch(joined) else None
-    return Query(tuple(tokens), tuple(dict.fromkeys(terms)), initials, len(fold(raw)))
+    return Query(tuple(tokens), tuple(dict.fromkeys(terms)), initials, joined)
