@@ -129,6 +129,8 @@ EVENTS = Sheet("events", "活动", "外部编号；没有时按 阵地 + 标题 
     Column("时间", "times", "9:30、09:30-11:00、上午9:30、下午2:30-4:00；只写开始时为 90 分钟；空白为全天", cells.times, "09:30-11:00"),
     Column("结束日期", "end_date", "可选。跨天的活动（如展览）写最后一天；空白为当天结束", cells.day, ""),
     Column("重复", "recurrence", "可选。每天、每周六、每两周周三、每月5日、每月第一个周六，可加“，至2026年12月31日”或“，共10次”", cells.text(100), "每周六，至2026年6月27日"),
+    _yes_no("跳过法定节假日", "skip_holidays", "重复活动才填：法定节假日放假的日子不办（如国庆假期）", "否"),
+    _yes_no("调休上班日照常", "on_makeup_workdays", "重复活动才填：调休上班的周末也办，“每个工作日”即按中国的工作日", "否"),
     Column("宣讲形式", "format", "宣讲才填：微宣讲、戏剧宣讲、快板、说唱、微党课、报告会、互动访谈、其他", cells.choice(labels.LECTURE_FORMAT), "微宣讲", choices=tuple(labels.LECTURE_FORMAT)),
     Column("讲师", "lecturers", "宣讲才填。讲师姓名，多个用 、 分隔", cells.listed(10, 50), "林晓华"),
     Column("主题", "topic", "可选。最多 100 字", cells.text(100), "党的二十大精神"),

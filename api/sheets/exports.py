@@ -173,6 +173,7 @@ class Export:
                     "venue": venues.get(e.venue_id, ""), "team": teams.get(e.team_id, ""), "date": start.date(),
                     "times": times,
                     "end_date": last if last != start.date() else None, "recurrence": recurrence_words(e.rrule),
+                    "skip_holidays": _yes(e.skip_holidays), "on_makeup_workdays": _yes(e.on_makeup_workdays),
                     "format": labels.word(labels.LECTURE_FORMAT, e.format), "lecturers": "、".join(lecturers.get(e.id, [])),
                     "topic": e.topic, "summary": e.summary, "audience": e.audience, "capacity": e.capacity,
                     "status": labels.word(labels.EVENT_STATUS, e.status),

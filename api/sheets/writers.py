@@ -330,9 +330,9 @@ class EventWriter(Writer):
     model = Event
     fields_to_headers = {
         "startsAt": "日期", "endsAt": "时间", "rrule": "重复", "siteId": "阵地", "venueId": "场所", "teamId": "队伍",
-        "lecturerIds": "讲师", "platformId": "平台", "exdates": "重复",
+        "lecturerIds": "讲师", "platformId": "平台", "exdates": "重复", "onMakeUpWorkdays": "调休上班日照常",
     }
-    PLAIN = ("kind", "title", "topic", "summary", "audience", "capacity")
+    PLAIN = ("kind", "title", "topic", "summary", "audience", "capacity", "skip_holidays", "on_makeup_workdays")
 
     async def prepare(self) -> None:
         await super().prepare()
