@@ -2,6 +2,8 @@
 cost of exporting the events and of the monthly plan over ~100,000 occurrences.
 
     .venv/bin/python bench/bench_sheets.py [--sites 50000] [--events 10000] [--series 2000]
+    .venv/bin/python bench/bench_sheets.py --memory 5000,50000   # site imports only, at each size
+
 
 Each phase runs in its own process (so its peak RSS is its own) against one temporary SQLite
 file, through the same code as `wenming import` / `wenming export` / `wenming plan`:
@@ -144,12 +146,17 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=50_000)
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--series", type=int, default=2_000)
+    parser.add_argument("--memory", help="comma-separated site counts: import (new, then again) at each and compare "
+                        "the peak RSS over the base, to see whether memory grows with the file")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--files", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(asyncio.run(phase(args.phase, args.url, args)), ensure_ascii=False))
+        return
+    if args.memory:
+        memory(args, [int(n) for n in args.memory.split(",")])
         return
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite://{tmp}/bench.sqlite3"
@@ -159,14 +166,38 @@ def main() -> None:
         Path(tmp, "events.xlsx").write_bytes(sheet(["类型", "标题", "平台", "阵地", "日期", "时间", "重复"],
                                                    event_rows(args.events, args.series, args.sites - towns, towns)))
         for name in ("setup", "sites", "sites-again", "events", "events-again", "export"):
-            command = [sys.executable, __file__, "--phase", name, "--url", url, "--files", tmp, "--sites", str(args.sites),
-                       "--events", str(args.events), "--series", str(args.series)]
-            result = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
-            if result.returncode:
-                sys.exit(f"{name} failed:\n{result.stderr[-3000:]}")
-            figures = json.loads(result.stdout.strip().splitlines()[-1])
-            if figures:
-                print(f"{name:13s} {json.dumps(figures, ensure_ascii=False)}", flush=True)
+            run_phase(name, url, tmp, args)
+
+
+def run_phase(name: str, url: str, tmp: str, args: argparse.Namespace) -> dict:
+    """One phase in a process of its own (its peak RSS is its own); its figures, printed."""
+    command = [sys.executable, __file__, "--phase", name, "--url", url, "--files", tmp, "--sites", str(args.sites),
+               "--events", str(args.events), "--series", str(args.series)]
+    result = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
+    if result.returncode:
+        sys.exit(f"{name} failed:\n{result.stderr[-3000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if figures:
+        print(f"{name:13s} {json.dumps(figures, ensure_ascii=False)}", flush=True)
+    return figures
+
+
+def memory(args: argparse.Namespace, sizes: list[int]) -> None:
+    """Site imports at each size: how much the peak RSS over the base grows with the file."""
+    extra: dict[tuple[str, int], int] = {}
+    for size in sizes:
+        args.sites = size
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite://{tmp}/bench.sqlite3"
+            Path(tmp, "sites.xlsx").write_bytes(sheet(["外部编号", "上级", "名称", "类型"], site_rows(size)))
+            run_phase("setup", url, tmp, args)
+            for name in ("sites", "sites-again"):
+                figures = run_phase(name, url, tmp, args)
+                extra[name, size] = figures["peak_rss_mb"] - figures["base_rss_mb"]
+    small, big = sizes[0], sizes[-1]
+    for name in ("sites", "sites-again"):
+        print(f"{name}: peak over base {extra[name, small]} MB at {small:,} sites, {extra[name, big]} MB at {big:,} "
+              f"({big / small:g}x the rows, {extra[name, big] - extra[name, small]:+d} MB)", flush=True)
 
 
 if __name__ == "__main__":

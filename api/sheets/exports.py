@@ -76,21 +76,28 @@ class Export:
         return [c.header for c in self.columns]
 
     async def rows(self) -> AsyncIterator[list[Any]]:
-        self.sites = await SiteIndex.load()
+        self.sites = SiteIndex()
         produce = getattr(self, f"_{self.kind}")
         keys = [c.key for c in self.columns]
         async for record in produce():
             yield [_cell(record.get(k)) for k in keys]
 
     def _names(self, site_id: int | None) -> str:
-        ref = self.sites.by_id.get(site_id) if site_id else None
-        return self.sites.text_of(ref) if ref else ""
+        """A site's path of names; its page's sites were loaded first (_page)."""
+        ref = self.sites.known(site_id)
+        return self.sites.names_known(ref) if ref else ""
+
+    async def _page(self, query, *site_ids_of) -> AsyncIterator[list]:
+        """Keyset pages, each with the sites its rows name at hand."""
+        async for batch in _batches(query):
+            await self.sites.load(i for row in batch for of in site_ids_of for i in of(row))
+            yield batch
 
     async def _sites(self):
         # Parents before children (by depth), so the sheet imports in order.
         for depth in range(0, 8):
             query = Site.filter(deleted_at__isnull=True, depth=depth, path__startswith=self.path)
-            async for batch in _batches(query):
+            async for batch in self._page(query, lambda s: [s.parent_id]):
                 for s in batch:
                     yield {
                         "external_key": s.external_key, "parent": self._names(s.parent_id), "name": s.name,
@@ -105,7 +112,7 @@ class Export:
 
     async def _venues(self):
         query = Venue.filter(deleted_at__isnull=True, site__deleted_at__isnull=True, site__path__startswith=self.path)
-        async for batch in _batches(query):
+        async for batch in self._page(query, lambda v: [v.site_id]):
             for v in batch:
                 yield {
                     "site": self._names(v.site_id), "name": v.name, "kind": labels.word(labels.VENUE_KIND, v.kind),
@@ -116,7 +123,7 @@ class Export:
         names = dict(await Team.all().values_list("id", "name"))
         query = Team.filter(deleted_at__isnull=True, home_site__path__startswith=self.path)
         for kind in labels.TEAM_KIND.values():  # corps first: a parent before its children
-            async for batch in _batches(query.filter(kind=kind)):
+            async for batch in self._page(query.filter(kind=kind), lambda t: [t.home_site_id]):
                 for t in batch:
                     yield {
                         "external_key": t.external_key, "name": t.name, "kind": labels.word(labels.TEAM_KIND, t.kind),
@@ -129,7 +136,7 @@ class Export:
         query = Person.filter(deleted_at__isnull=True)
         if self.within:
             query = query.filter(home_site__path__startswith=self.path)
-        async for batch in _batches(query):
+        async for batch in self._page(query, lambda p: [p.home_site_id]):
             for p in batch:
                 yield {
                     "external_key": p.external_key, "name": p.name, "is_lecturer": _yes(p.is_lecturer), "title": p.title,
@@ -140,7 +147,8 @@ class Export:
     async def _memberships(self):
         query = Membership.filter(deleted_at__isnull=True, team__deleted_at__isnull=True, person__deleted_at__isnull=True,
                                   team__home_site__path__startswith=self.path)
-        async for batch in _batches(query.prefetch_related("team", "person")):
+        async for batch in self._page(query.prefetch_related("team", "person"),
+                                      lambda m: [m.team.home_site_id, m.person.home_site_id]):
             for m in batch:
                 yield {
                     "team_site": self._names(m.team.home_site_id), "team": m.team.name, "name": m.person.name,
@@ -158,7 +166,7 @@ class Export:
             query = query.filter(starts_at__gte=day_start(self.start))
         if self.end:
             query = query.filter(starts_at__lt=day_start(self.end + timedelta(days=1)))  # --to is inclusive
-        async for batch in _batches(query):
+        async for batch in self._page(query, lambda e: [e.site_id]):
             ids = [e.id for e in batch]
             venues = dict(await Venue.filter(id__in=[e.venue_id for e in batch if e.venue_id]).values_list("id", "name"))
             lecturers: dict[int, list[str]] = {}

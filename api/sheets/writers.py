@@ -26,7 +26,7 @@ from api.models.teams import Membership, MemberRole, Team
 from api.sheets import columns
 from api.sheets.imports import CREATE, UNCHANGED, UPDATE, Outcome, RowProblem, cell
 from api.sheets.lookup import SiteIndex, SiteRef, pick_nearest
-from api.sheets.phrases import event_span, parse_recurrence
+from api.sheets.phrases import CellError, event_span, parse_recurrence
 
 
 
@@ -54,7 +54,7 @@ class Writer:
         self.keys = {c.header: c.key for c in self.sheet.columns}
 
     async def prepare(self) -> None:
-        self.sites = await SiteIndex.load()
+        self.sites = SiteIndex()
 
     def header_for(self, field: str | None) -> str | None:
         return self.headers.get((field or "").split(".")[0])
@@ -62,8 +62,22 @@ class Writer:
     def key_for(self, header: str) -> str:
         return self.keys[header]
 
-    def site(self, header: str, names: tuple[str, ...]) -> SiteRef:
-        return cell(header, lambda: self.sites.find(names), "/".join(names))
+    async def site(self, header: str, names: tuple[str, ...]) -> SiteRef:
+        try:
+            return await self.sites.find(names)
+        except CellError as exc:
+            raise RowProblem(header, exc.message, "/".join(names)) from None
+
+    async def nearest(self, header: str, candidates: list, site: SiteRef, what: str, name: str) -> Any:
+        """Among records of one name, the one whose home site is nearest above `site`."""
+        homes = {}
+        for c in candidates if len(candidates) > 1 else ():  # one candidate is the one, wherever it lives
+            homes[c.home_site_id] = await self.sites.ref(c.home_site_id)
+
+        def path_of(c) -> str:
+            return homes[c.home_site_id].path if homes.get(c.home_site_id) else ""
+
+        return cell(header, lambda: pick_nearest(candidates, site.path, path_of, what, name), name)
 
     def require(self, path: str | None, where: str, header: str | None, value: Any = "") -> None:
         """EDITOR on the path, and the path inside --within."""
@@ -115,11 +129,10 @@ class SiteWriter(Writer):
         parent_given = "parent" in values
         if site is None and not parent_given:
             raise RowProblem("上级", "the sheet has no 上级 column: a row without 外部编号 is found by 上级 + 名称")
-        parent = self.site("上级", values["parent"]) if values.get("parent") else None
-        names = (self.sites.names_of(parent) if parent else ()) + (values["name"],)
+        parent = await self.site("上级", values["parent"]) if values.get("parent") else None
+        names = (tuple(values["parent"]) if parent else ()) + (values["name"],)
         if site is None:
-            ref = self.sites.by_names.get(names)
-            site = await Site.get(id=ref.id) if ref else None
+            site = await self.sites.child(parent, values["name"])
         fields = self.fields(values, *self.EDITABLE)
         if values.get("external_key"):
             fields["external_key"] = values["external_key"]
@@ -147,7 +160,7 @@ class SiteWriter(Writer):
         site = await site_rules.update_site(site, site.version, changes, parent=new_parent)
         await self.write.audit("UPDATE", site, site_path=site.path, before=before)
         if move or "name" in changes:
-            self.sites = await SiteIndex.load()  # paths of the whole subtree moved
+            self.sites.forget()  # paths of the whole subtree moved
         return Outcome(number, UPDATE, label, self.changed_headers(changes) + (["上级"] if move else []))
 
 
@@ -156,11 +169,11 @@ class VenueWriter(Writer):
     model = Venue
 
     async def apply(self, number: int, values: dict[str, Any]) -> Outcome:
-        site = self.site("阵地", values["site"])
+        site = await self.site("阵地", values["site"])
         self.require(site.path, f"site {site.name}", "阵地", "/".join(values["site"]))
         fields = self.fields(values, "kind", "capacity", "description")
         fields["description"] = validation.text(fields.get("description"), "description", max_length=5000, required=False)
-        label = f"{self.sites.text_of(site)} {values['name']}"
+        label = f"{'/'.join(values['site'])} {values['name']}"
         venue = await Venue.filter(site_id=site.id, name=values["name"], deleted_at__isnull=True).first()
         if venue is None:
             venue = await Venue.create(site_id=site.id, name=values["name"], **fields)
@@ -187,12 +200,8 @@ class TeamWriter(Writer):
         for team in await Team.filter(deleted_at__isnull=True):
             self.by_name[team.name].append(team)
 
-    def home_path(self, team: Team) -> str:
-        ref = self.sites.by_id.get(team.home_site_id)
-        return ref.path if ref else ""
-
     async def apply(self, number: int, values: dict[str, Any]) -> Outcome:
-        home = self.site("所属阵地", values["home_site"])
+        home = await self.site("所属阵地", values["home_site"])
         team = await self.keyed(values)
         if team is None:
             team = next((t for t in self.by_name.get(values["name"], []) if t.home_site_id == home.id), None)
@@ -201,11 +210,11 @@ class TeamWriter(Writer):
             parent = None
             if values["parent"]:
                 candidates = [t for t in self.by_name.get(values["parent"], []) if team is None or t.id != team.id]
-                parent = cell("上级队伍", lambda: pick_nearest(candidates, home.path, self.home_path, "队伍", values["parent"]), values["parent"])
+                parent = await self.nearest("上级队伍", candidates, home, "队伍", values["parent"])
         fields = self.fields(values, *self.EDITABLE)
         if values.get("external_key"):
             fields["external_key"] = values["external_key"]
-        label = f"{self.sites.text_of(home)} {values['name']}"
+        label = f"{'/'.join(values['home_site'])} {values['name']}"
         self.require(home.path, f"site {home.name}", "所属阵地", "/".join(values["home_site"]))
         home_row = await Site.get(id=home.id)
         if team is None:
@@ -213,7 +222,7 @@ class TeamWriter(Writer):
             await self.write.audit("CREATE", team, site_path=home.path)
             self.by_name[team.name].append(team)
             return Outcome(number, CREATE, label)
-        old_home = self.sites.by_id[team.home_site_id]
+        old_home = await self.sites.ref(team.home_site_id)
         self.require(old_home.path, f"team {team.name}", "名称", team.name)
         changes = self.changes(team, fields)
         moves_home = home.id != team.home_site_id
@@ -240,7 +249,7 @@ class PersonWriter(Writer):
     EDITABLE = ("name", "is_lecturer", "title", "volunteer_number", "phone", "topics", "bio")
 
     async def apply(self, number: int, values: dict[str, Any]) -> Outcome:
-        home = self.site("所属阵地", values["home_site"]) if values.get("home_site") else None
+        home = await self.site("所属阵地", values["home_site"]) if values.get("home_site") else None
         person = await self.keyed(values)
         if person is None and values.get("volunteer_number"):
             person = await Person.filter(volunteer_number=values["volunteer_number"], deleted_at__isnull=True).first()
@@ -261,7 +270,7 @@ class PersonWriter(Writer):
             person = await people_rules.create_person(**fields)
             await self.write.audit("CREATE", person, site_path=path)
             return Outcome(number, CREATE, label)
-        old = self.sites.by_id.get(person.home_site_id) if person.home_site_id else None
+        old = await self.sites.ref(person.home_site_id)
         self.require(old.path if old else NETWORK, f"person {person.name}", "姓名", person.name)
         changes = self.changes(person, fields)
         if not changes:
@@ -277,10 +286,10 @@ class MembershipWriter(Writer):
     model = Membership
 
     async def apply(self, number: int, values: dict[str, Any]) -> Outcome:
-        site = self.site("队伍所属阵地", values["team_site"])
+        site = await self.site("队伍所属阵地", values["team_site"])
         team = await Team.filter(home_site_id=site.id, name=values["team"], deleted_at__isnull=True).first()
         if team is None:
-            raise RowProblem("队伍", f"{self.sites.text_of(site)} 没有名为“{values['team']}”的队伍", values["team"])
+            raise RowProblem("队伍", f"{'/'.join(values['team_site'])} 没有名为“{values['team']}”的队伍", values["team"])
         self.require(site.path, f"team {team.name}", "队伍", values["team"])
         person = await self._person(values, site)
         label = f"{team.name} {person.name}"
@@ -309,7 +318,7 @@ class MembershipWriter(Writer):
         else:
             found = Person.filter(name=values["name"], deleted_at__isnull=True)
             if values.get("person_site"):
-                found = found.filter(home_site_id=self.site("人员所属阵地", values["person_site"]).id)
+                found = found.filter(home_site_id=(await self.site("人员所属阵地", values["person_site"])).id)
             people = await found
             if len(people) > 1:
                 people = [p for p in people if p.home_site_id == team_site.id] or people
@@ -317,7 +326,7 @@ class MembershipWriter(Writer):
                 problem = "没有名为“{}”的人员（先导入人员表）" if not people else "有 {n} 个人叫“{}”；请写志愿者编号或人员所属阵地"
                 raise RowProblem("姓名", problem.format(values["name"], n=len(people)), values["name"])
             person = people[0]
-        home = self.sites.by_id.get(person.home_site_id) if person.home_site_id else None
+        home = await self.sites.ref(person.home_site_id)
         if not people_rules.sees_person(self.actor, person.is_lecturer, home.path if home else NETWORK):
             raise RowProblem("姓名", "that person is outside your scope", values["name"], "OUT_OF_SCOPE")
         if values["name"] != person.name:
@@ -356,12 +365,8 @@ class EventWriter(Writer):
             raise RowProblem(header, f"与第 {first} 行是同一个活动（{what}相同）；一个活动只写一行，"
                                      "同名同时的不同活动请写不同的外部编号", values.get("external_key") or values["title"])
 
-    def _path_of_home(self, row: Any) -> str:
-        ref = self.sites.by_id.get(row.home_site_id) if row.home_site_id else None
-        return ref.path if ref else ""
-
     async def apply(self, number: int, values: dict[str, Any]) -> Outcome:
-        site = self.site("阵地", values["site"])
+        site = await self.site("阵地", values["site"])
         platform = self.platforms.get(values["platform"])
         if platform is None:
             raise RowProblem("平台", f"没有平台“{values['platform']}”；可选：{'、'.join(p.name for p in set(self.platforms.values()))}", values["platform"])
@@ -384,7 +389,7 @@ class EventWriter(Writer):
         if "venue" in values:
             fields["venue_id"] = await self._venue(values["venue"], site)
         if "team" in values:
-            fields["team_id"] = self._team(values["team"], site)
+            fields["team_id"] = await self._team(values["team"], site)
         lecturers = await self._lecturers(values["lecturers"], site) if "lecturers" in values else None
         status = values.get("status") or EventStatus.PUBLISHED
         if values.get("external_key"):
@@ -406,7 +411,7 @@ class EventWriter(Writer):
             )
             await self.write.audit("CREATE", event, site_path=site.path)
             return Outcome(number, CREATE, label)
-        old = self.sites.by_id.get(event.site_id)
+        old = await self.sites.ref(event.site_id)
         self.require(old.path if old else "", f"event {event.title}", "标题", event.title)
         changes = self.changes(event, fields)
         current = list(await EventLecturer.filter(event_id=event.id).order_by("position").values_list("person_id", flat=True))
@@ -434,20 +439,16 @@ class EventWriter(Writer):
             raise RowProblem("场所", f"{site.name} 没有名为“{name}”的场所", name)
         return venue.id
 
-    def _team(self, name: str | None, site: SiteRef) -> int | None:
+    async def _team(self, name: str | None, site: SiteRef) -> int | None:
         if not name:
             return None
-        team = cell("队伍", lambda: pick_nearest(self.teams.get(name, []), site.path, self._path_of_home, "队伍", name), name)
-        return team.id
+        return (await self.nearest("队伍", self.teams.get(name, []), site, "队伍", name)).id
 
     async def _lecturers(self, names: list[str] | None, site: SiteRef) -> list[int]:
         found: dict[str, list[Person]] = defaultdict(list)
         for person in await Person.filter(name__in=names or [], is_lecturer=True, deleted_at__isnull=True):
             found[person.name].append(person)
-        return [
-            cell("讲师", lambda n=n: pick_nearest(found.get(n, []), site.path, self._path_of_home, "讲师", n), n).id
-            for n in names or []
-        ]
+        return [(await self.nearest("讲师", found.get(n, []), site, "讲师", n)).id for n in names or []]
 
 
 WRITERS: dict[str, type[Writer]] = {
