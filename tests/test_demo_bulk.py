@@ -116,3 +116,34 @@ async def test_a_failed_bulk_indexing_leaves_the_index_as_it_was_and_kept_in_ste
     site = await create_site(kind=SiteKind.STATION, parent=net.institute, name="新建义剪站")
     await follow(site)  # as every audited write does
     assert [h[:2] for h in await _hits("义剪站")] == [("SITE", site.id)]
+
+
+async def test_bulk_occurrences_follow_chinas_calendar_as_a_refresh_does(db):
+    """The bulk writer's series that skip holidays, add make-up working days or recur on a lunar
+    date get the rows and calendar dates ``occurrences.refresh`` gives them: refreshing changes nothing."""
+    from api.china_calendar import holidays
+    from api.demo.bulk import BulkWriter
+    from api.domain.occurrences import refresh
+    from api.models.events import EventKind, EventStatus
+    from tests.network import at
+
+    await holidays.sync(range(2025, 2029))
+    writer = await BulkWriter.start()
+    centre = await writer.site(kind=SiteKind.CENTER, name="鲤城区新时代文明实践中心")
+    platform = await Platform.create(code="CULTURE", name="文化服务")
+    common = dict(kind=EventKind.ACTIVITY, site_id=centre.id, platform_id=platform.id, status=EventStatus.PUBLISHED, all_day=False)
+    await writer.event(dict(common, title="工作日志愿服务", starts_at=at(2026, 9, 21, 9), ends_at=at(2026, 9, 21, 11),
+                            rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20261016T235959Z",
+                            skip_holidays=True, on_makeup_workdays=True), [])
+    await writer.event(dict(common, title="元宵猜灯谜", starts_at=at(2026, 3, 3, 19), ends_at=at(2026, 3, 3, 21),
+                            lunar_recurrence={"month": 1, "day": 15, "leap": False}), [])
+    await writer.finish()
+    events = await Event.all().order_by("id")
+    stored = {e.id: (e.calendar_exdates, e.calendar_rdates) for e in events}
+    assert stored[events[0].id][0] and stored[events[0].id][1]  # National Day's weekdays off, the make-up Saturday on
+    assert stored[events[1].id][1]  # the next years' lanterns
+    before = await _snapshot()
+    refreshed = await refresh(events)
+    assert refreshed.changes == [] and refreshed.adjusted == ()
+    assert {e.id: (e.calendar_exdates, e.calendar_rdates) for e in await Event.all()} == stored
+    assert await _snapshot() == before

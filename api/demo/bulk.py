@@ -4,9 +4,9 @@ The normal path (``api.demo.writer.DirectWriter``) costs a few round trips per r
 and 520 occurrences/s at province size. This writer gives every row its id in memory (ids
 continue after the highest stored, in the order the builders make them, which is the order the
 normal path would store them in), keeps the rows, and writes each table in large batches at
-the end (``finish``): COPY on PostgreSQL, executemany on SQLite. Occurrences are expanded by
-``recurrence.expand``, the function every edit's rewrite uses, and the search index rows are
-made by ``search.index.document``, as a reindex makes them (``index``).
+the end (``finish``): COPY on PostgreSQL, executemany on SQLite. Occurrences are made by
+``occurrences.instances`` and ``occurrence_fields``, the rule every edit's rewrite uses, and the
+search index rows by ``search.index.entries``, as a reindex makes them (``index``).
 
 What it checks: the rules that need no database (site parents, names, a team's rank and area,
 categories, event titles and times). What the builders guarantee instead of a query: a venue
@@ -37,9 +37,9 @@ from api.domain.sites import check_fields as check_site_fields
 from api.domain.sites import check_parent as check_site_parent
 from api.domain.teams import RANK, check_category
 from api.domain.teams import check_fields as check_team_fields
-from api.domain.recurrence import Change, expand
+from api.domain.recurrence import Adjusted, Change
 from api.models.events import Event, EventLecturer, EventOverride, Occurrence
-from api.models.search import SearchDoc, SearchKind
+from api.models.search import SearchDoc
 from api.search.index import MODELS, Memo, bulk_indexing, entries, follow
 from api.models.people import Person
 from api.models.sites import Site, SiteKind, Venue
@@ -50,10 +50,6 @@ from api.demo.writer import Changes
 Progress = Callable[[str, int, int], None]
 BATCH = 5000  # rows per executemany
 OCCURRENCE_BATCH = 20_000  # occurrence rows per insert
-OCCURRENCE_COLUMNS = [
-    "event_id", "recurrence_id", "starts_at", "ends_at", "all_day", "cancelled", "title", "kind", "event_status",
-    "site_id", "site_path", "venue_id", "platform_id", "team_id", "campaign_id",
-]
 # Tables in the order their foreign keys allow, and whether ids are given here.
 TABLES: tuple[tuple[type[Model], bool], ...] = (
     (Site, True), (Venue, True), (Team, True), (Person, True), (Membership, False),
@@ -166,32 +162,35 @@ class BulkWriter:
         self._last_ends = await self._occurrences(report)
 
     async def _occurrences(self, report: Progress) -> dict[int, datetime]:
-        """Materialise every event's instances up to the horizon, as ``occurrences.refresh``
-        would (tests/test_demo_bulk.py holds the two to the same rows); the end of each event's
-        last one, for the search index."""
+        """Materialise every event's instances up to the horizon by the rule the edits use
+        (``occurrences.instances``, ``occurrence_fields``, ``keep_adjustments``), so the rows are
+        those ``occurrences.refresh`` writes (tests/test_demo_bulk.py holds the two to the same
+        rows); the end of each event's last one, for the search index."""
         until = occurrences.horizon_end()
         changes: dict[int, dict[datetime, Change]] = defaultdict(dict)
         for o in self.rows[EventOverride]:
             changes[o.event_id][o.recurrence_id] = Change(o.cancelled, o.starts_at, o.ends_at, o.title, o.venue_id)
         events = self.rows[Event]
-        rows: list[tuple] = []
+        days = await occurrences.calendar_days(events, until)
+        columns, values = _converter(Occurrence, from_dict=True)
+        rows: list[list] = []
         last_ends: dict[int, datetime] = {}
+        adjusted: dict[int, Adjusted] = {}
         written = 0
         report("occurrences", 0, len(events))
         for n, e in enumerate(events, start=1):
-            for i in expand(starts_at=e.starts_at, ends_at=e.ends_at, all_day=e.all_day, rule_text=e.rrule,
-                            exdates=e.exdates, changes=changes.get(e.id), until=until):
-                rows.append((
-                    e.id, i.recurrence_id, i.starts_at, i.ends_at, e.all_day, i.cancelled, i.title or e.title,
-                    str(e.kind), str(e.status), e.site_id, self._paths[e.site_id], i.venue_id or e.venue_id,
-                    e.platform_id, e.team_id, e.campaign_id,
-                ))
-                last_ends[e.id] = max(last_ends.get(e.id, i.ends_at), i.ends_at)
+            found, adjusted[e.id] = occurrences.instances(e, changes.get(e.id), days, until)
+            path = self._paths[e.site_id]
+            for i in found:
+                rows.append(values(occurrences.occurrence_fields(e, i, path)))
+            if found:
+                last_ends[e.id] = max(i.ends_at for i in found)
             if len(rows) >= OCCURRENCE_BATCH or n == len(events):
-                await _insert(Occurrence, OCCURRENCE_COLUMNS, rows)
+                await _insert(Occurrence, columns, rows)
                 written += len(rows)
                 rows = []
                 report("occurrences", n, len(events))
+        await occurrences.keep_adjustments(events, adjusted)  # China's calendar: none in the demo today
         self.occurrence_count = written
         return last_ends
 

@@ -6,10 +6,11 @@ GraphQL's ``occurrences``, site boards and the iCal feeds all select through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
@@ -114,11 +115,11 @@ def horizon_end() -> datetime:
     return tomorrow + clock.days(get_settings().occurrence_horizon_days)
 
 
-def _follows_calendar(event: Event) -> bool:
+def _follows_calendar(event: Any) -> bool:
     return bool(event.rrule) and (event.skip_holidays or event.on_makeup_workdays)
 
 
-def _yearly(event: Event) -> YearlyRule | None:
+def _yearly(event: Any) -> YearlyRule | None:
     """Every year on a lunar date or a solar term (api/china_calendar/yearly.py)."""
     return None if event.rrule else YearlyRule.of(event.lunar_recurrence, event.solar_term)
 
@@ -135,32 +136,62 @@ async def china_days(first: date, last: date) -> ChinaDays:
                      frozenset(d for d, k in rows if k == DayKind.MAKEUP_WORKDAY))
 
 
+async def calendar_days(events: Sequence[Any], until: datetime) -> ChinaDays:
+    """What the holiday table says for the events that follow China's calendar: one read for a batch."""
+    following = [e for e in events if _follows_calendar(e) and not e.deleted_at]
+    if not following:
+        return ChinaDays()
+    return await china_days(min(clock.local_date(e.starts_at) for e in following), clock.local_date(until))
+
+
+def instances(event: Any, changes: Mapping[datetime, Change] | None, days: ChinaDays,
+              until: datetime) -> tuple[list[Instance], Adjusted]:
+    """The one rule for what an event's occurrences are up to ``until``, from its stored fields
+    (an Event, or a bulk load's row with the same attributes) and its overrides."""
+    if event.deleted_at:
+        return [], Adjusted()
+    return expand_following(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        all_day=event.all_day,
+        rule_text=event.rrule,
+        exdates=event.exdates,
+        changes=changes,
+        until=until,
+        calendar=FollowCalendar(event.skip_holidays, event.on_makeup_workdays, days) if _follows_calendar(event) else None,
+        yearly=_yearly(event),
+    )
+
+
+def occurrence_fields(event: Any, instance: Instance, site_path: str) -> dict[str, Any]:
+    """The occurrence row of one instance of an event (its Occurrence fields)."""
+    return {
+        "event_id": event.id,
+        "recurrence_id": instance.recurrence_id,
+        "starts_at": instance.starts_at,
+        "ends_at": instance.ends_at,
+        "all_day": event.all_day,
+        "cancelled": instance.cancelled,
+        "title": instance.title or event.title,
+        "kind": event.kind,
+        "event_status": event.status,
+        "site_id": event.site_id,
+        "site_path": site_path,
+        "venue_id": instance.venue_id or event.venue_id,
+        "platform_id": event.platform_id,
+        "team_id": event.team_id,
+        "campaign_id": event.campaign_id,
+    }
+
+
 async def _instances_by_event(events: Sequence[Event], until: datetime) -> dict[int, tuple[list[Instance], Adjusted]]:
     overrides: dict[int, dict[datetime, Change]] = {}
     for o in await EventOverride.filter(event_id__in=[e.id for e in events]):
         overrides.setdefault(o.event_id, {})[o.recurrence_id] = Change(
             o.cancelled, o.starts_at, o.ends_at, o.title, o.venue_id
         )
-    following = [e for e in events if _follows_calendar(e) and not e.deleted_at]
-    days = ChinaDays()
-    if following:  # one read of the holiday table for the whole batch
-        days = await china_days(min(clock.local_date(e.starts_at) for e in following), clock.local_date(until))
-    return {
-        e.id: ([], Adjusted())
-        if e.deleted_at
-        else expand_following(
-            starts_at=e.starts_at,
-            ends_at=e.ends_at,
-            all_day=e.all_day,
-            rule_text=e.rrule,
-            exdates=e.exdates,
-            changes=overrides.get(e.id),
-            until=until,
-            calendar=FollowCalendar(e.skip_holidays, e.on_makeup_workdays, days) if _follows_calendar(e) else None,
-            yearly=_yearly(e),
-        )
-        for e in events
-    }
+    days = await calendar_days(events, until)
+    return {e.id: instances(e, overrides.get(e.id), days, until) for e in events}
 
 
 class OccurrenceChangeKind(StrEnum):
@@ -285,28 +316,8 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
     event_ids = [e.id for e in events]
     paths = dict(await Site.filter(id__in={e.site_id for e in events}).values_list("id", "path"))
     by_event = await _instances_by_event(events, until)
-    adjusted = await _keep_adjustments(events, {pk: found[1] for pk, found in by_event.items()})
-    rows = [
-        Occurrence(
-            event_id=e.id,
-            recurrence_id=i.recurrence_id,
-            starts_at=i.starts_at,
-            ends_at=i.ends_at,
-            all_day=e.all_day,
-            cancelled=i.cancelled,
-            title=i.title or e.title,
-            kind=e.kind,
-            event_status=e.status,
-            site_id=e.site_id,
-            site_path=paths[e.site_id],
-            venue_id=i.venue_id or e.venue_id,
-            platform_id=e.platform_id,
-            team_id=e.team_id,
-            campaign_id=e.campaign_id,
-        )
-        for e in events
-        for i in by_event[e.id][0]
-    ]
+    adjusted = await keep_adjustments(events, {pk: found[1] for pk, found in by_event.items()})
+    rows = [Occurrence(**occurrence_fields(e, i, paths[e.site_id])) for e in events for i in by_event[e.id][0]]
     before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
     await Occurrence.filter(event_id__in=event_ids).delete()
     await Occurrence.bulk_create(rows, batch_size=500)
@@ -316,12 +327,12 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
     return Refreshed(len(rows), _diff(before, after), adjusted)
 
 
-def _calendar_text(event: Event, adjusted: Adjusted) -> tuple[list[str], list[str]]:
+def _calendar_text(event: Any, adjusted: Adjusted) -> tuple[list[str], list[str]]:
     keeps = _follows_calendar(event) or _yearly(event) is not None
     return adjusted.as_text(event.all_day) if keeps and not event.deleted_at else ([], [])
 
 
-async def _keep_adjustments(events: Sequence[Event], adjusted: dict[int, Adjusted]) -> tuple[int, ...]:
+async def keep_adjustments(events: Sequence[Event], adjusted: dict[int, Adjusted]) -> tuple[int, ...]:
     """Store on each event what China's calendar did to it (the feeds send it as EXDATE and
     RDATE) where it changed; the event's updated_at moves, so feeds and boards see the change."""
     changed = []
