@@ -78,7 +78,8 @@ def _load_demo(url: str, scale: int, *, bulk: bool = False, province: bool = Fal
     from api.demo import load_demo
 
     async def run() -> dict[str, int]:
-        async with db.connected(url):
+        # No statement timeout: a province's batches (COPY, FTS5 rebuild) are long statements.
+        async with db.connected(url, timeouts=db.Timeouts(statement=None)):
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
                 tasks: dict[str, int] = {}
 

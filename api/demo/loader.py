@@ -140,17 +140,19 @@ async def load_demo(
 
         programme = Programme(rng, today, platform_ids, campaigns, station_series=province)
 
-        plans = [plan for centre, centre_teams in zip(centres, teams) for plan in programme.plan(centre, centre_teams)]
+        stage = _Stage(progress, "planning events", n_centres)
+        plans = []
+        for centre, centre_teams in zip(centres, teams):
+            plans += programme.plan(centre, centre_teams)
+            stage.tick()
+        stage.finish()
         stage = _Stage(progress, "events", len(plans))
         await programme.write(plans, stage.tick, writer)
         stage.finish()
         await writer.finish(progress)
         showcase_events, showcase_overrides = await create_showcase(platform_ids)
 
-        stage = _Stage(progress, "search index", 1)
-        await writer.index()
-        stage.tick()
-        stage.finish()
+        await writer.index(progress)  # reports its own stage
 
         counts = {
             "platforms": platforms_created,

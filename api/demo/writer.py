@@ -59,4 +59,4 @@ class DirectWriter:
 
     async def index(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Written straight through the domain (no audited writes), so the index is built once here."""
-        await reindex(progress)
+        await reindex(progress and (lambda kind, done, total: progress(f"search index: {kind.lower()}s", done, total)))
