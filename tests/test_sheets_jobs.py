@@ -28,9 +28,10 @@ STATIONS = 2000  # enough rows for the job to be seen part-way
 
 
 def documented(name: str) -> str:
-    """docs/sheets.md's GraphQL block that begins with the comment `# name:`."""
+    """docs/sheets.md's GraphQL block that begins with the comment `# name:` (marked, so that
+    tests/test_docs.py, which runs plain blocks against the demo, leaves it out)."""
     text = (Path(__file__).parent.parent / "docs" / "sheets.md").read_text()
-    return re.search(rf"```graphql\n(# {name}:.*?)```", text, re.DOTALL).group(1)
+    return re.search(rf"```graphql \w+\n(# {name}:.*?)```", text, re.DOTALL).group(1)
 
 
 START, PROGRESS, READ = documented("start"), documented("follow"), documented("poll")
