@@ -97,6 +97,15 @@ async def test_a_province_is_provinces_over_cities_over_counties_with_busy_stati
     city = next(s for s in sites.values() if s.kind == SiteKind.CITY)
     hits, _ = await search(parse_query("理发"), Scope(within_path=city.path), first=5)
     assert hits
+    # The first start after the load writes nothing: every series is recorded as written up to the horizon.
+    from api.domain.occurrences import extend_horizon
+    from tests.conftest import count_sql
+
+    rows = await Occurrence.all().count()
+    with count_sql() as statements:
+        assert await extend_horizon() == 0
+    assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert await Occurrence.all().count() == rows
 
 
 async def test_a_failed_bulk_indexing_leaves_the_index_as_it_was_and_kept_in_step(db):
