@@ -135,10 +135,25 @@ def _reindex(url: str, *, only_if_empty: bool) -> dict[str, int] | None:
 
 @app.command(epilog=reads("database_url"))
 def reindex() -> None:
-    """Rebuild the search index from the data (after a bulk import or restoring a backup)."""
+    """Rebuild the search index and the figures kept on write (subtree counts, held figures per site and day) from the data
+    (after a bulk import, restoring a backup or editing the database by hand)."""
     url = _settings().database_url
     _migrate(url, build_missing_index=False)
     _reindex(url, only_if_empty=False)
+    _rebuild_kept_figures(url)
+
+
+def _rebuild_kept_figures(url: str) -> None:
+    from api.domain import kept_figures
+
+    async def run() -> dict[str, int]:
+        async with db.connected(url, timeouts=db.Timeouts(statement=None)):
+            return await kept_figures.rebuild()
+
+    started = time.perf_counter()
+    rows = asyncio.run(run())
+    summary = ", ".join(f"{n} {table} rows" for table, n in rows.items())
+    console.print(f"Figures kept on write rebuilt in {time.perf_counter() - started:.1f} s: {summary}")
 
 
 @app.command(epilog=reads("database_url", "occurrence_horizon_days"))

@@ -145,6 +145,7 @@ async def test_service_hours_totals_and_privacy(client):
 
 
 async def test_stats_use_recorded_hours_and_say_what_is_estimated(client):
+    from api.domain import kept_figures
     from api.models.events import Event, Occurrence
     from api.models.teams import Membership, Team
 
@@ -152,6 +153,7 @@ async def test_stats_use_recorded_hours_and_say_what_is_estimated(client):
     team = await Team.get(name="洛地有声宣讲队")
     await Event.filter(id=drive.event.id).update(team_id=team.id)
     await Occurrence.filter(event_id=drive.event.id).update(team_id=team.id)
+    await kept_figures.rebuild()  # edits by hand bypass the writes that keep the held figures
     members = await Membership.filter(team_id=team.id, deleted_at__isnull=True).count()
     today = now().date()
     query = """query($w: ID!, $from: Date!, $to: Date!) { stats(within: $w, from: $from, to: $to) { held {

@@ -17,7 +17,7 @@ from api.demo.programme import Programme, event_window
 from api.demo.showcase import create_showcase
 from api.demo.teams import TeamBuilder
 from api.demo.writer import DirectWriter
-from api.domain import clock
+from api.domain import clock, kept_figures
 from api.models.events import Campaign, Occurrence
 from api.models.platforms import Platform
 from api.models.sites import Site
@@ -150,6 +150,8 @@ async def load_demo(
         await programme.write(plans, stage.tick, writer)
         stage.finish()
         await writer.finish(progress)
+        if bulk:  # the bulk writer bypasses the domain's writes, which keep these
+            await kept_figures.rebuild()
         showcase_events, showcase_overrides = await create_showcase(platform_ids)
 
         await writer.index(progress)  # reports its own stage

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from tortoise.transactions import in_transaction
+
+from api.domain import day_stats
 from api.domain.clock import local, now
 from api.domain.errors import DomainError
+from api.domain.writes import save_versioned
 from api.models.events import Event
 
 
@@ -16,3 +20,11 @@ def require_held(event: Event, *, field: str = "id") -> None:
             "record attendance once it has",
             field=field, code="NOT_YET_HELD",
         )
+
+
+async def save(event: Event, version: int, fields: dict, what: str) -> Event:
+    """Store what happened (attendance, beneficiaries) and the held figures that sum it."""
+    async with in_transaction():
+        saved = await save_versioned(event, version, fields, what)
+        await day_stats.recompute_events([event.id])
+    return saved

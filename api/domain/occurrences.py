@@ -17,7 +17,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from api.china_calendar.yearly import YearlyRule
-from api.domain import clock
+from api.domain import clock, day_stats
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
 from api.domain.recurrence import MAX_DURATION, Adjusted, Change, ChinaDays, FollowCalendar, Instance, expand_following
@@ -300,7 +300,7 @@ async def refresh(events: Sequence[Event], until: datetime | None = None) -> Ref
         return Refreshed(0, [])
     async with in_transaction():
         locked = await lock_events(e.id for e in events)
-        refreshed = await _rewrite(locked, until or horizon_end())
+        refreshed = await _rewrite(locked, until or horizon_end(), every_day=True)
     fresh = {e.id: e for e in locked}
     for event in events:  # the caller's copy shows what the calendar made of it
         if (row := fresh.get(event.id)) is not None:
@@ -309,8 +309,11 @@ async def refresh(events: Sequence[Event], until: datetime | None = None) -> Ref
     return refreshed
 
 
-async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
-    """Delete and re-insert the occurrences of these locked, freshly read events."""
+async def _rewrite(events: Sequence[Event], until: datetime, *, every_day: bool = False) -> Refreshed:
+    """Delete and re-insert the occurrences of these locked, freshly read events, and the held
+    figures of their days (api/domain/day_stats.py): of every day they have or had when
+    ``every_day`` (an edit may change what the occurrences sum, e.g. attendance), else of the
+    days whose rows changed (the horizon job adds days; a holiday correction moves a few)."""
     if not events:
         return Refreshed(0, [])
     event_ids = [e.id for e in events]
@@ -324,7 +327,17 @@ async def _rewrite(events: Sequence[Event], until: datetime) -> Refreshed:
     # A plain UPDATE: the event's updated_at and version (what feeds and caches see) stay put.
     await Event.filter(id__in=event_ids).update(materialised_until=until)
     after = [{f: getattr(r, f) for f in _READ} for r in rows]
+    await day_stats.recompute(day_stats.site_days(before + after if every_day else _changed(before, after)))
     return Refreshed(len(rows), _diff(before, after), adjusted)
+
+
+def _changed(before: list[dict], after: list[dict]) -> list[dict]:
+    """The rows in one list and not (the same in every field read) in the other."""
+    def key(row: dict) -> tuple:
+        return tuple(clock.local(v) if isinstance(v, datetime) else v for v in (row[f] for f in _READ))
+
+    old, new = {key(r) for r in before}, {key(r) for r in after}
+    return [r for r in before if key(r) not in new] + [r for r in after if key(r) not in old]
 
 
 def _calendar_text(event: Any, adjusted: Adjusted) -> tuple[list[str], list[str]]:

@@ -293,7 +293,7 @@ async def _complete(write: Write, order: Order, given: StepInput) -> dict:
     if order.event_id is not None and (event := await Event.get_or_none(id=order.event_id)) is not None:
         attendance.require_held(event, field="id")  # the rule recordAttendance follows too
         before = audit.snapshot(event)
-        await save_versioned(event, event.version, {"attendance": given.attendance}, f"event {event.title}")
+        await attendance.save(event, event.version, {"attendance": given.attendance}, f"event {event.title}")
         await write.audit("UPDATE", event, site_path=order.site_path, before=before)
     return {"attendance": given.attendance}
 

@@ -190,4 +190,4 @@ async def record_attendance(event: Event, version: int, attendance: int | None, 
     fields = {k: v for k, v in (("attendance", attendance), ("beneficiaries", beneficiaries)) if v is not None}
     if not fields:
         raise DomainError("give attendance, beneficiaries or both", field="attendance", code="REQUIRED")
-    return await save_versioned(event, version, fields, _what(event))
+    return await attendance_rules.save(event, version, fields, _what(event))

@@ -6,7 +6,7 @@ from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from api.domain import validation
+from api.domain import site_counts, validation
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
 from api.domain.writes import check_version, save_versioned
@@ -108,6 +108,7 @@ async def create_site(*, kind: SiteKind, parent: Site | None = None, **fields) -
         site = await Site.create(kind=kind, parent=parent, path="", depth=(parent.depth + 1) if parent else 0, **fields)
         site.path = f"{parent.path if parent else '/'}{site.id}/"
         await site.save(update_fields=["path"])
+        await site_counts.created(site)
     return site
 
 
@@ -135,6 +136,8 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
         await _rewrite_prefix(conn, "site", "path", old_path, new_path, depth_change)
         await _rewrite_prefix(conn, "occurrence", "site_path", old_path, new_path, None)
         await _rewrite_prefix(conn, "search_doc", "site_path", old_path, new_path, None)
+        await _rewrite_prefix(conn, "site_day_stats", "site_path", old_path, new_path, None)
+        await site_counts.moved(old_path, new_path)
     await site.refresh_from_db()
     return site
 

@@ -1,6 +1,7 @@
 """Figures for a big screen (数据大屏), computed in the database: every function here is ONE
 aggregate statement (GROUP BY / COUNT / SUM) whose result has a handful of rows whatever the
-size of the network; no site, team or occurrence row is loaded into Python.
+size of the network (held figures: two, the days kept per site and day by api/domain/
+day_stats.py and what ended today); no site, team or occurrence row is loaded into Python.
 
 Definitions (the GraphQL descriptions repeat them):
 - Scope: a site and its whole subtree (``within_path``), or the whole network.
@@ -32,16 +33,17 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Count, Min, Sum
 from tortoise.queryset import QuerySet
 
-from api.domain import clock
+from api.domain import clock, day_stats
 from api.domain.errors import DomainError
 from api.domain.occurrences import OccurrenceFilter
+from api.domain.recurrence import MAX_DURATION
 from api.domain.sites import subtree, subtree_sql
 from api.models.events import EventKind, EventStatus, Occurrence
 from api.models.people import Person
 from api.models.sites import Site, SiteKind
 from api.models.teams import Membership, Team
 
-ALL_DAY_HOURS_PER_DAY = 8
+ALL_DAY_HOURS_PER_DAY = day_stats.ALL_DAY_HOURS_PER_DAY
 FIVE_HAVES = ("has_venue", "has_team", "has_activities", "has_projects", "has_mechanism")
 
 
@@ -209,37 +211,75 @@ class HeldRow:
 
 
 def _sql(dialect: str) -> dict[str, str]:
-    """The two expressions SQLite and PostgreSQL spell differently. SQLite keeps datetimes as
-    +08:00 text (api.domain.clock), so its first seven characters are the local month."""
-    o = '"occurrence"'
-    if dialect == "postgres":
-        seconds = f"EXTRACT(EPOCH FROM ({o}.\"ends_at\" - {o}.\"starts_at\"))"
-        month = f"to_char({o}.\"starts_at\" AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
-    else:
-        seconds = f"(CAST(strftime('%s', {o}.\"ends_at\") AS INTEGER) - CAST(strftime('%s', {o}.\"starts_at\") AS INTEGER))"
-        month = f"substr({o}.\"starts_at\", 1, 7)"
-    hours = f"(CASE WHEN {o}.\"all_day\" THEN {seconds} * {ALL_DAY_HOURS_PER_DAY} / 24 ELSE {seconds} END) / 3600.0"
-    members = (
-        "(SELECT COUNT(*) FROM membership m WHERE m.team_id = " + o + '."team_id" AND m.deleted_at IS NULL)'
-    )
-    recorded = (
-        "(SELECT SUM(h.minutes) FROM service_hours h WHERE h.event_id = " + o + '."event_id" AND h.recurrence_id = '
-        + o + '."recurrence_id") / 60.0'
-    )
-    estimated = f"(CASE WHEN {recorded} IS NULL THEN {hours} * {members} ELSE 0 END)"
-    return {"month": month, "hours": hours, "recorded": f"COALESCE({recorded}, 0)", "estimated": estimated}
-
-
-def held(scope: Scope) -> QuerySet[Occurrence]:
-    return scope.occurrences().filter(ends_at__lte=scope.now, cancelled=False, event_status=EventStatus.PUBLISHED)
+    """The definitions (api.domain.day_stats) for Tortoise's annotations on occurrences."""
+    expr = day_stats.occurrence_sql(dialect)
+    recorded = f"{expr['recorded_minutes']} / 60.0"
+    members = day_stats.members_sql('"occurrence"."team_id"')
+    estimated = f"(CASE WHEN {expr['recorded_minutes']} IS NULL THEN {expr['hours']} * {members} ELSE 0 END)"
+    return {"month": expr["month"], "hours": expr["hours"], "recorded": f"COALESCE({recorded}, 0)", "estimated": estimated}
 
 
 async def held_by_month_and_platform(scope: Scope) -> list[HeldRow]:
     """Held occurrences grouped by month, platform and kind: totals, monthly and platform
-    series all come from these few rows."""
+    series all come from these few rows. Days that ended before today come from the figures
+    kept per site and day (api/domain/day_stats.py); what ends today, up to now, from the
+    occurrences themselves."""
+    scope.occurrences()  # the period's limits, as every occurrence query checks them
+    today = clock.local(scope.now).date()
+    rows = await _kept_before(scope, today) + await _ending_today(scope, today)
+    merged: dict[tuple[str, int, str], list[float]] = {}
+    for month, platform_id, kind, *figures_ in rows:
+        sums = merged.setdefault((month, platform_id, str(kind)), [0.0] * 5)
+        for i, value in enumerate(figures_):
+            sums[i] += float(value or 0)
+    return [
+        HeldRow(
+            month=month, platform_id=platform_id, kind=EventKind(kind), held=int(n), reached=int(reached),
+            hours=_number(hours), recorded_volunteer_hours=_number(recorded), estimated_volunteer_hours=_number(estimated),
+        )
+        for (month, platform_id, kind), (n, reached, hours, recorded, estimated) in sorted(merged.items())
+    ]
+
+
+KEPT_SQL = """
+SELECT {month}, s.platform_id, s.kind, SUM(s.held), SUM(s.reached), SUM(s.hours), SUM(s.recorded_minutes) / 60.0,
+  SUM(s.unrecorded_hours * {members})
+FROM site_day_stats s
+WHERE s.day >= {m1} AND s.day <= {m2} AND s.end_day < {m3} AND {in_subtree}
+GROUP BY {month}, s.platform_id, s.kind
+"""
+
+
+async def _kept_before(scope: Scope, today: date) -> list[tuple]:
+    """Held figures of the occurrences that ended before today, from site_day_stats."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    postgres = dialect == "postgres"
+    in_subtree, path_params = subtree_sql(dialect, "s.site_path", scope.within_path or "/", first_mark=4)
+    sql = KEPT_SQL.format(
+        month="to_char(s.day, 'YYYY-MM')" if postgres else "substr(s.day, 1, 7)",
+        members=day_stats.members_sql("s.team_id"),
+        m1="$1" if postgres else "?", m2="$2" if postgres else "?", m3="$3" if postgres else "?",
+        in_subtree=in_subtree,
+    )
+    days = [scope.first_day, scope.last_day, today]
+    _, rows = await conn.execute_query(sql, [d if postgres else d.isoformat() for d in days] + path_params)
+    return [tuple(r.values()) if hasattr(r, "values") else tuple(r) for r in rows]
+
+
+async def _ending_today(scope: Scope, today: date) -> list[tuple]:
+    """Held figures of the occurrences that ended today by now, from the occurrences (those
+    started at most MAX_DURATION before today: the window read is short whatever the period)."""
+    start = max(scope.start, clock.day_start(today) - MAX_DURATION)
+    end = min(scope.end, scope.now)
+    if end <= start:
+        return []
     expr = _sql(connections.get("default").capabilities.dialect)
     rows = await (
-        held(scope)
+        OccurrenceFilter(start=start, end=end, within_path=scope.within_path).queryset()
+        .filter(starts_at__gte=start, ends_at__gte=clock.day_start(today), ends_at__lte=scope.now,
+                cancelled=False, event_status=EventStatus.PUBLISHED)
+        .order_by()
         .annotate(
             month=RawSQL(expr["month"]),
             held=Count("id"),
@@ -253,16 +293,8 @@ async def held_by_month_and_platform(scope: Scope) -> list[HeldRow]:
         .values("month", "platform_id", "kind", "held", "attendance", "beneficiaries", "hours", "recorded", "estimated")
     )
     return [
-        HeldRow(
-            month=r["month"],
-            platform_id=r["platform_id"],
-            kind=EventKind(r["kind"]),
-            held=int(r["held"]),
-            reached=int((r["attendance"] if r["kind"] == EventKind.LECTURE else r["beneficiaries"]) or 0),
-            hours=_number(r["hours"]),
-            recorded_volunteer_hours=_number(r["recorded"]),
-            estimated_volunteer_hours=_number(r["estimated"]),
-        )
+        (r["month"], r["platform_id"], r["kind"], r["held"],
+         r["attendance"] if r["kind"] == EventKind.LECTURE else r["beneficiaries"], r["hours"], r["recorded"], r["estimated"])
         for r in rows
     ]
 
@@ -274,13 +306,18 @@ def _number(value: float | Decimal | None) -> float:
 async def changes_at(scope: Scope) -> datetime:
     """When these figures next change with no write: the next end of an occurrence that will
     then count as held, or midnight (the default period moves with the date)."""
+    midnight = clock.day_start(clock.local(scope.now).date() + timedelta(days=1))
+    # Ending after now, so started at most MAX_DURATION before it: a short window, whatever the period.
+    start = max(scope.start, scope.now - MAX_DURATION)
+    if scope.end <= start:
+        return midnight
     rows = await (
-        scope.occurrences()
-        .filter(ends_at__gt=scope.now, cancelled=False, event_status=EventStatus.PUBLISHED)
+        OccurrenceFilter(start=start, end=scope.end, within_path=scope.within_path).queryset()
+        .filter(starts_at__gte=start, ends_at__gt=scope.now, cancelled=False, event_status=EventStatus.PUBLISHED)
+        .order_by()
         .annotate(next_end=Min("ends_at"))
         .values("next_end")
     )
-    midnight = clock.day_start(clock.local(scope.now).date() + timedelta(days=1))
     next_end = rows[0]["next_end"] if rows else None
     return min(midnight, clock.local(next_end)) if next_end else midnight
 

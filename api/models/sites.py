@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.models import Model
 
 from api.models.base import Record
 
@@ -84,3 +85,18 @@ class Venue(Record):
     class Meta:
         table = "venue"
         ordering = ["id"]
+
+
+class SiteSubtreeCount(Model):
+    """How many live sites of one kind are below a site (the site itself excluded): the
+    ``subtreeCounts`` figures, kept on write by api/domain/site_counts.py instead of a join of
+    each site with its whole subtree on every read."""
+
+    id = fields.IntField(primary_key=True)
+    site = fields.ForeignKeyField("wenming.Site", related_name="subtree_counts", on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(SiteKind, max_length=16, description="The kind of the sites counted")
+    n = fields.IntField(default=0, description="How many live sites of that kind are below the site")
+
+    class Meta:
+        table = "site_subtree_count"
+        unique_together = (("site", "kind"),)

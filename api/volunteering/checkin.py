@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 import segno
 from tortoise.expressions import F
 
-from api.domain import audit, validation
+from api.domain import audit, day_stats, validation
 from api.domain.clock import local, now
 from api.domain.errors import DomainError
 from api.domain.permissions import Actor
@@ -193,6 +193,7 @@ async def check_out(write: Write, volunteer: Volunteer, occurrence: Occurrence, 
     await audit.record(who, "CREATE", "HoursEntry", entry.id, site_path=occurrence.site_path,
                        after=audit.snapshot(entry))
     await points.award(entry)
+    await day_stats.recompute_occurrence(entry.event_id, entry.recurrence_id)  # recorded hours
     return attendance, entry
 
 
@@ -247,4 +248,5 @@ async def correct(write: Write, entry: HoursEntry, minutes: int, reason: str) ->
     await audit.record(write.actor, "CORRECT", "HoursEntry", correction.id, site_path=entry.site_path,
                        before={"minutes": total}, after={**audit.snapshot(correction), "minutes_now": minutes})
     await points.award(correction)
+    await day_stats.recompute_occurrence(entry.event_id, entry.recurrence_id)  # recorded hours
     return correction

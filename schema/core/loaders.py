@@ -17,8 +17,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
 
-from api.domain import clock
-from api.domain.sites import below_sql
+from api.domain import clock, site_counts
 from api.models.content import Image, Report, ReportStatus
 from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence
 from api.models.people import Person
@@ -48,23 +47,6 @@ def _grouped(fetch: Callable[[list[int]], Any], group_key: str) -> DataLoader[in
 def _placeholders(n: int, start: int = 1) -> str:
     dialect = connections.get("default").capabilities.dialect
     return ", ".join(f"${i}" if dialect == "postgres" else "?" for i in range(start, start + n))
-
-
-async def _subtree_counts(site_ids: Sequence[int]) -> list[dict[str, int]]:
-    """Counts of every site kind below each site (the site itself excluded), in one query:
-    each site's subtree is read as a range of the path index, never the whole network."""
-    conn = connections.get("default")
-    below = below_sql(conn.capabilities.dialect, "a.path", "d.path")
-    sql = (
-        f"SELECT a.id, d.kind, COUNT(*) FROM site a JOIN site d ON {below} AND d.deleted_at IS NULL "
-        f"WHERE a.id IN ({_placeholders(len(site_ids))}) GROUP BY a.id, d.kind"
-    )
-    _, rows = await conn.execute_query(sql, list(site_ids))
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        values = list(row.values()) if hasattr(row, "values") else list(row)
-        counts[values[0]][values[1]] = values[2]
-    return [counts[i] for i in site_ids]
 
 
 def _upcoming(per_site: int) -> DataLoader[int, list[Occurrence]]:
@@ -162,7 +144,7 @@ class Loaders:
     report_team_ids = cached_property(lambda self: DataLoader(_report_team_ids))
     image = cached_property(lambda self: _by_id(Image))
     published_report = cached_property(lambda self: _by_id(Report, status=ReportStatus.PUBLISHED, **_LIVE))
-    subtree_counts = cached_property(lambda self: DataLoader(_subtree_counts))
+    subtree_counts = cached_property(lambda self: DataLoader(site_counts.below))
     member_count = cached_property(lambda self: DataLoader(self._member_counts))
 
     def upcoming(self, per_site: int) -> DataLoader[int, list[Occurrence]]:
