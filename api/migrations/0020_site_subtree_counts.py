@@ -19,7 +19,7 @@ async def _nothing(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wenming", "0018_site_tiers")]
+    dependencies = [("wenming", "0019_search_kind_report")]
 
     initial = False
 
@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ("n", fields.IntField(default=0, description="How many live sites of that kind are below the site")),
             ],
             options={"table": "site_subtree_count", "app": "wenming", "unique_together": (("site", "kind"),),
-                     "pk_attr": "id", "table_description": "How many live sites of one kind are below a site (the site itself excluded): the ``subtreeCounts`` figures, kept on write by api/domain/site_counts.py instead of a join of each site with its whole subtree on every read."},
+                     "pk_attr": "id", "table_description": "How many live sites of one kind are below a site (the site itself excluded): the"},
             bases=["Model"],
         ),
         ops.RunPython(_build, _nothing),
