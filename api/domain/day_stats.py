@@ -18,7 +18,6 @@ neither rewrites the rows from a read that misses the other's occurrences."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -94,19 +93,17 @@ def _marks(dialect: str, n: int, start: int = 1) -> list[str]:
 
 async def recompute(site_days: Iterable[tuple[int, date]], conn=None) -> None:
     """Rewrite the rows of these (site id, local start day) pairs from the base tables (call
-    inside the write's transaction, after it). Each site's days are taken as one range from
-    its first to its last, so a series' days cost one range read per site."""
-    by_site: dict[int, list[date]] = defaultdict(list)
-    for site_id, day in site_days:
-        by_site[site_id].append(day)
-    if not by_site:
+    inside the write's transaction, after it). A site's consecutive days are read as one range
+    of its (site_id, starts_at) index; other days of the site are not read."""
+    site_days = set(site_days)
+    if not site_days:
         return
     conn = conn or connections.get("default")
     dialect = conn.capabilities.dialect
     if dialect == "postgres":  # in id order, so two writers never wait for each other in a circle
-        for site_id in sorted(by_site):
+        for site_id in sorted({s for s, _ in site_days}):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, site_id])
-    ranges = sorted((site_id, min(days), max(days)) for site_id, days in by_site.items())
+    ranges = _runs(site_days)
     for i in range(0, len(ranges), RANGES_PER_STATEMENT):
         chunk = ranges[i:i + RANGES_PER_STATEMENT]
         marks = iter(_marks(dialect, 3 * len(chunk)))
@@ -122,6 +119,17 @@ async def recompute(site_days: Iterable[tuple[int, date]], conn=None) -> None:
             f"INSERT INTO site_day_stats ({', '.join(COLUMNS)}) {_select(dialect, by_start)}",
             [v for r in chunk for v in (r[0], clock.day_start(r[1]), clock.day_start(r[2]) + clock.days(1))],
         )
+
+
+def _runs(site_days: set[tuple[int, date]]) -> list[tuple[int, date, date]]:
+    """(site id, first day, last day) for each run of consecutive days of a site."""
+    runs: list[tuple[int, date, date]] = []
+    for site_id, day in sorted(site_days):
+        if runs and runs[-1][0] == site_id and (day - runs[-1][2]).days == 1:
+            runs[-1] = (site_id, runs[-1][1], day)
+        else:
+            runs.append((site_id, day, day))
+    return runs
 
 
 def _date(dialect: str, day: date) -> date | str:
