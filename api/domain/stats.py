@@ -159,8 +159,12 @@ async def coverage(scope: Scope) -> dict[SiteKind, Coverage]:
 
 
 def _teams(scope: Scope) -> QuerySet[Team]:
+    """Teams based in the scope: by their home site's id among the subtree's (the path index,
+    then the home-site index), not a join that reads every team of the network."""
     qs = Team.filter(deleted_at__isnull=True)
-    return qs.filter(subtree(scope.within_path, "home_site__path")) if scope.within_path else qs
+    if not scope.within_path:
+        return qs
+    return qs.filter(home_site_id__in=Subquery(Site.filter(subtree(scope.within_path)).values("id")))
 
 
 def _memberships(scope: Scope) -> QuerySet[Membership]:
