@@ -29,6 +29,7 @@ from api.models.events import EventKind, EventStatus, Occurrence
 ALL_DAY_HOURS_PER_DAY = 8
 
 RANGES_PER_STATEMENT = 200
+REBUILD_SITES = 1000
 LOCK_NAMESPACE = 18  # pg_advisory_xact_lock(namespace, site id): this module's locks only
 
 COLUMNS = ("site_id", "site_path", "day", "end_day", "platform_id", "kind", "team_id",
@@ -153,10 +154,23 @@ async def recompute_events(event_ids: Iterable[int]) -> None:
 
 
 async def rebuild(conn=None) -> int:
-    """Recompute every row from the base tables; returns how many rows it keeps."""
+    """Recompute every row from the base tables, REBUILD_SITES sites per statement (each a
+    range of the occurrences' site index, so no statement outgrows a timeout); returns how
+    many rows it keeps."""
     conn = conn or connections.get("default")
+    dialect = conn.capabilities.dialect
     await conn.execute_query("DELETE FROM site_day_stats")
-    await conn.execute_query(f"INSERT INTO site_day_stats ({', '.join(COLUMNS)}) {_select(conn.capabilities.dialect, '1 = 1')}")
+    _, rows = await conn.execute_query("SELECT MAX(id) FROM site")
+    last = _first(rows) or 0
+    a, b = _marks(dialect, 2)
+    for first in range(0, last + 1, REBUILD_SITES):
+        where = f'"occurrence".site_id >= {a} AND "occurrence".site_id < {b}'
+        await conn.execute_query(f"INSERT INTO site_day_stats ({', '.join(COLUMNS)}) {_select(dialect, where)}",
+                                 [first, first + REBUILD_SITES])
     _, rows = await conn.execute_query("SELECT COUNT(*) FROM site_day_stats")
+    return int(_first(rows))
+
+
+def _first(rows: list) -> int | None:
     row = rows[0]
-    return int((list(row.values()) if hasattr(row, "values") else list(row))[0])
+    return (list(row.values()) if hasattr(row, "values") else list(row))[0]

@@ -25,9 +25,9 @@ def _marks(dialect: str, n: int, start: int = 1) -> list[str]:
     return [f"${i}" if dialect == "postgres" else "?" for i in range(start, start + n)]
 
 
-async def _add(counts: Counter[tuple[int, str]]) -> None:
+async def _add(counts: Counter[tuple[int, str]], conn=None) -> None:
     """Add each (site id, kind) -> n to the stored counts (negative n subtracts)."""
-    conn = connections.get("default")
+    conn = conn or connections.get("default")
     dialect = conn.capabilities.dialect
     items = [(site_id, kind, n) for (site_id, kind), n in sorted(counts.items()) if n]
     for i in range(0, len(items), UPSERT_BATCH):
@@ -76,25 +76,18 @@ async def below(site_ids: Sequence[int]) -> list[dict[str, int]]:
     return [found[i] for i in site_ids]
 
 
-def computed_sql(dialect: str) -> str:
-    """The counts straight from the site table (each site's subtree as a range of the path
-    index): what ``rebuild`` stores, and what tests compare the kept counts with."""
-    below = tree.below_sql(dialect, "a.path", "d.path")
-    return (
-        f"SELECT a.id, d.kind, COUNT(*) FROM site a JOIN site d ON {below} AND d.deleted_at IS NULL "
-        "GROUP BY a.id, d.kind"
-    )
-
-
 async def rebuild(conn=None) -> int:
-    """Recompute every count from the site table; returns how many rows it keeps."""
+    """Recompute every count from the site table; returns how many rows it keeps. Counted in
+    Python from the paths (a site counts once for each ancestor): a join of every site with its
+    subtree took over 10 s on PostgreSQL at 20,000 sites before ANALYZE."""
     conn = conn or connections.get("default")
+    _, rows = await conn.execute_query("SELECT path, kind FROM site WHERE deleted_at IS NULL")
+    counts: Counter[tuple[int, str]] = Counter()
+    for path, kind in (_values(r) for r in rows):
+        counts.update(_per_ancestor(path, Counter({str(kind): 1}), 1))
     await conn.execute_query("DELETE FROM site_subtree_count")
-    await conn.execute_query(
-        f"INSERT INTO site_subtree_count (site_id, kind, n) {computed_sql(conn.capabilities.dialect)}"
-    )
-    _, rows = await conn.execute_query("SELECT COUNT(*) FROM site_subtree_count")
-    return int(_values(rows[0])[0])
+    await _add(counts, conn)
+    return len(counts)
 
 
 def _values(row: Iterable) -> list:
