@@ -19,7 +19,7 @@ async def _nothing(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wenming", "0019_search_kind_report")]
+    dependencies = [("wenming", "0020_search_title_key")]
 
     initial = False
 

@@ -36,7 +36,7 @@ async def _drop(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wenming", "0020_site_subtree_counts")]
+    dependencies = [("wenming", "0021_site_subtree_counts")]
 
     initial = False
 
