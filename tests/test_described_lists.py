@@ -1,5 +1,6 @@
 """Lists do what their descriptions say (issue 10): `Site.upcomingOccurrences` leaves out what
-will not take place, `campaigns` is in start-date order and its cursors page through it."""
+will not take place, `Event.upcomingOccurrences` gives a sign-up page the one running now and the
+next dates (issue 12), `campaigns` is in start-date order and its cursors page through it."""
 
 from __future__ import annotations
 
@@ -29,6 +30,29 @@ async def test_upcoming_occurrences_leave_out_cancelled_events_and_occurrences(g
     await change_occurrence(one_off, soon, cancelled=True)
     listed = (await gql(UPCOMING, site=gid("Site", net.station2.id)))["node"]["upcomingOccurrences"]
     assert [(o["title"], o["status"]) for o in listed] == [("照常举行", "SCHEDULED"), ("取消一次", "SCHEDULED")]
+
+
+EVENT_DATES = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Event { title upcomingOccurrences(first: 2) { startsAt status } } } }"""
+
+
+async def test_an_events_upcoming_occurrences_start_with_the_one_running_now(gql, db):
+    net = await build()
+    started = now().replace(second=0, microsecond=0) - timedelta(minutes=30)
+
+    async def daily(title: str, starts_at):
+        return await create_event(kind=EventKind.ACTIVITY, title=title, platform_id=net.culture.id, site_id=net.station2.id,
+                                  starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), rrule="FREQ=DAILY;COUNT=4",
+                                  status=EventStatus.PUBLISHED)
+
+    duty = await daily("每日值守", started)  # today's is on, for another 90 minutes
+    over = await daily("早已结束", started - timedelta(days=1, hours=3))  # yesterday's and today's are over
+    await change_occurrence(duty, started + timedelta(days=1), cancelled=True)  # tomorrow's is called off
+    listed = (await gql(EVENT_DATES, ids=[gid("Event", duty.id), gid("Event", over.id)]))["nodes"]
+    iso = lambda dt: dt.isoformat()  # noqa: E731
+    assert listed[0]["upcomingOccurrences"] == [{"startsAt": iso(started), "status": "SCHEDULED"},
+                                                {"startsAt": iso(started + timedelta(days=2)), "status": "SCHEDULED"}]
+    later = started - timedelta(hours=3) + timedelta(days=1)
+    assert [o["startsAt"] for o in listed[1]["upcomingOccurrences"]] == [iso(later), iso(later + timedelta(days=1))]
 
 
 CAMPAIGNS = """query($after: String) { campaigns(first: 2, after: $after) {

@@ -7,14 +7,16 @@ answers that hold: they ask about March 2026, the 学雷锋 month (3月5日 is �
 window starts three months before the load day, so from July 2026 on it never reaches March
 2026: the month holds the showcase alone. Everything is found by its place in the network
 (the first centre, its first institute, that institute's first station, the first lecturer),
-which is the same on every load (the network does not depend on the day).
+which is the same on every load (the network does not depend on the day). The volunteers'
+daily duty (api/demo/duty.py) is the exception: it runs at the time of day of the load.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from api.domain.clock import SHANGHAI
+from api.demo.duty import create_volunteer_duty
+from api.domain.clock import SHANGHAI, now
 from api.domain.events import change_occurrence, create_event
 from api.models.events import Campaign, CampaignKind, EventKind, EventStatus, LectureFormat
 from api.models.people import Person
@@ -82,4 +84,6 @@ async def create_showcase(platforms: dict[str, int]) -> tuple[int, int]:
         venue_id=hall.id, lecturer_ids=[lecturer.id], team_id=lecture_team.id, format=LectureFormat.REPORT, topic="党的二十大精神",
         starts_at=at((4, 16), (9, 30)), ends_at=at((4, 16), (11, 0)), attendance=150, status=EventStatus.PUBLISHED,
     )
-    return written + 2, 1
+    # The one showcase event that moves with the load time: volunteers sign up and check in now.
+    await create_volunteer_duty(platforms, station, village_team, now())
+    return written + 3, 1

@@ -120,6 +120,15 @@ class Event(_EventLinks, LoadedNode):
     async def reports(self, info: Info, first: LatestReports = 5) -> list[ReportRef]:
         return await lazy_class(ReportRef).latest(info, first, event_id=self.id)
 
+    @strawberry.field(
+        description="The next occurrences of this event not yet over (one running now first), cancelled ones left out: the dates a sign-up page offers"
+    )
+    async def upcoming_occurrences(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many, 1-20")] = 5
+    ) -> list[Occurrence]:
+        first = max(1, min(first, 20))
+        return [Occurrence.from_row(r) for r in await info.context.loaders.upcoming(first, by="event_id").load(self.id)]
+
     @strawberry.field(description="Lecturers (宣讲员), in billing order")
     async def lecturers(self, info: Info) -> list[Lecturer]:
         return [Lecturer.from_row(link.person) for link in await info.context.loaders.event_lecturers.load(self.id)]

@@ -49,26 +49,27 @@ def _placeholders(n: int, start: int = 1) -> str:
     return ", ".join(f"${i}" if dialect == "postgres" else "?" for i in range(start, start + n))
 
 
-def _upcoming(per_site: int) -> DataLoader[int, list[Occurrence]]:
-    """The next occurrences that take place at each site (published, neither the occurrence nor its
-    event cancelled): top-N per site with a window function."""
+def _upcoming(per_site: int, by: str = "site_id") -> DataLoader[int, list[Occurrence]]:
+    """The next occurrences not yet over (running ones included) of each site, or of each event
+    with ``by="event_id"`` (published, neither the occurrence nor its event cancelled): top-N per
+    key with a window function."""
 
-    async def load(site_ids: Sequence[int]) -> list[list[Occurrence]]:
+    async def load(keys: Sequence[int]) -> list[list[Occurrence]]:
         now = clock.now()
-        marks = _placeholders(len(site_ids), start=4)
+        marks = _placeholders(len(keys), start=4)
         first = _placeholders(3)
         p = [m.strip() for m in first.split(",")]
         sql = (
-            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY starts_at, id) AS n "
+            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY {by} ORDER BY starts_at, id) AS n "
             f"FROM occurrence WHERE ends_at > {p[0]} AND event_status = {p[1]} AND cancelled = {p[2]} "
-            f"AND site_id IN ({marks})) ranked WHERE n <= {int(per_site)}"
+            f"AND {by} IN ({marks})) ranked WHERE n <= {int(per_site)}"
         )
-        _, rows = await connections.get("default").execute_query(sql, [now, EventStatus.PUBLISHED.value, False, *site_ids])
+        _, rows = await connections.get("default").execute_query(sql, [now, EventStatus.PUBLISHED.value, False, *keys])
         ids = [(list(r.values()) if hasattr(r, "values") else list(r))[0] for r in rows]
         groups: dict[int, list[Occurrence]] = defaultdict(list)
         for occ in await Occurrence.filter(id__in=ids).order_by("starts_at", "id"):
-            groups[occ.site_id].append(occ)
-        return [groups[i] for i in site_ids]
+            groups[getattr(occ, by)].append(occ)
+        return [groups[k] for k in keys]
 
     return DataLoader(load)
 
@@ -102,7 +103,7 @@ class Loaders:
     them, and building all of them eagerly cost more than a small request itself."""
 
     def __init__(self) -> None:
-        self._upcoming: dict[int, DataLoader] = {}
+        self._upcoming: dict[tuple[int, str], DataLoader] = {}
 
     site = cached_property(lambda self: _by_id(Site, **_LIVE))
     venue = cached_property(lambda self: _by_id(Venue, **_LIVE))
@@ -147,10 +148,11 @@ class Loaders:
     subtree_counts = cached_property(lambda self: DataLoader(site_counts.below))
     member_count = cached_property(lambda self: DataLoader(self._member_counts))
 
-    def upcoming(self, per_site: int) -> DataLoader[int, list[Occurrence]]:
-        if per_site not in self._upcoming:
-            self._upcoming[per_site] = _upcoming(per_site)
-        return self._upcoming[per_site]
+    def upcoming(self, per_site: int, by: str = "site_id") -> DataLoader[int, list[Occurrence]]:
+        """``by``: "site_id" (a site's next occurrences) or "event_id" (an event's)."""
+        if (per_site, by) not in self._upcoming:
+            self._upcoming[per_site, by] = _upcoming(per_site, by)
+        return self._upcoming[per_site, by]
 
     @staticmethod
     async def _member_counts(team_ids: Sequence[int]) -> list[int]:
