@@ -355,13 +355,26 @@ async def test_the_template_table_in_calendar_md_is_what_the_rules_give():
     from api.china_calendar.templates import campaign_templates
 
     text = (Path(__file__).parent.parent / "docs" / "calendar.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| ([A-Z_]+) \| (\S+) \| (\S+) \| (\d\d-\d\d) \| (\d\d-\d\d) \|", text, re.M)
+    rows = re.findall(r"^\| ([A-Z_]+) \| (\S+) \| (\S+) \| (\d\d-\d\d) \| (\d\d-\d\d) \| ([^|(]+?) (?:\(.*\) )?\|$", text, re.M)
     assert len(rows) == 12
     by_year = {y: {t.key: t for t in campaign_templates(y)} for y in (2026, 2027)}
-    for key, festival, rule, day_2026, day_2027 in rows:
+    for key, festival, rule, day_2026, day_2027, span in rows:
         t = by_year[2026][key]
-        assert (t.festival, t.day.strftime("%m-%d"), by_year[2027][key].day.strftime("%m-%d")) == (festival, day_2026, day_2027), key
-        assert rule in t.rule, key
+        assert (t.festival, t.rule, t.day.strftime("%m-%d"), by_year[2027][key].day.strftime("%m-%d")) == (
+            festival, rule, day_2026, day_2027), key
+        assert {campaign_span(by_year[y][key]) for y in (2026, 2027)} == {span}, key
+
+
+def campaign_span(template) -> str:
+    """The campaign's days as the page's table words them ("4 days before to 2 after")."""
+    before, after = (template.day - template.starts_on).days, (template.ends_on - template.day).days
+    if template.starts_on.day == 1 and (template.ends_on + timedelta(days=1)).day == 1:
+        return template.starts_on.strftime("%B")  # the whole month
+    if (before, after) == (0, 0):
+        return "the day"
+    if after == 0:
+        return "the week before" if before == 7 else f"{before} days before"
+    return f"{before} days before to {after} after"
 
 
 async def test_a_kiosk_board_carries_todays_lunar_date_and_festivals(synced, client, gql):
