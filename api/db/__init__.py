@@ -96,9 +96,16 @@ async def migrate(database_url: str, progress: Callable[[str, str, str], object]
         # enforced, dropping a table that other tables' rows point at fails, so a database that
         # holds rows could not be upgraded. They are checked once every migration has run.
         config["connections"]["default"]["credentials"]["foreign_keys"] = "OFF"
+    applied = []
+
+    def noting(event: str, app: str, name: str) -> object:
+        if event == "apply_done":
+            applied.append(name)
+        return progress(event, app, name) if progress else None
+
     try:
-        await tortoise_migrate(config=config, progress=progress, target=target and f"{APP_LABEL}.{target}")
-        if sqlite:
+        await tortoise_migrate(config=config, progress=noting, target=target and f"{APP_LABEL}.{target}")
+        if sqlite and applied:  # a scan of every reference: only after a change
             _, dangling = await Tortoise.get_connection("default").execute_query("PRAGMA foreign_key_check")
             if dangling:
                 raise RuntimeError(f"after migrating, {len(dangling)} rows point at rows that do not exist, "
