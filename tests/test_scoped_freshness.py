@@ -15,7 +15,7 @@ from tortoise import connections
 from api.app import create_app
 from api.domain import clock, series
 from api.domain.events import change_occurrence, create_event
-from api.domain.freshness import ChangeTracker, Dependencies
+from api.domain.freshness import ChangeTracker, Dependencies, watermark
 from api.domain.people import update_person
 from api.domain.sites import update_site
 from api.domain.teams import update_team
@@ -233,6 +233,23 @@ async def test_a_change_that_leaves_no_row_to_read_makes_everything_stale(db):
     assert await EventLecturer.filter(event_id=n.weekly.id).count() == 0
     await tracker.sync()
     assert not tracker.unchanged(narrow, since)
+
+
+@pytest.mark.parametrize("table", ["membership", "event_lecturer", "event_override"])
+async def test_a_row_deleted_outright_moves_the_watermark(db, table):
+    """The watermark notices hard deletes through migration 0023's triggers (not a COUNT of
+    the table): a raw DELETE moves it, a DELETE that matched nothing does not. A later
+    migration that rebuilds one of these tables on SQLite would drop its trigger: this fails."""
+    await build()
+    conn = connections.get("default")
+    _, rows = await conn.execute_query(f"SELECT MIN(id) FROM {table}")
+    first = tuple(rows[0])[0]
+    assert first is not None, f"the network holds no {table} row"
+    before = await watermark()
+    await conn.execute_query(f"DELETE FROM {table} WHERE id = -1")
+    assert await watermark() == before
+    await conn.execute_query(f"DELETE FROM {table} WHERE id = {first}")
+    assert await watermark() != before
 
 
 async def test_concurrent_requests_after_a_write_all_see_it(app_client):

@@ -32,6 +32,7 @@ MODEL_MODULES = [
     "api.models.idempotency",
     "api.models.content",
     "api.models.china_calendar",
+    "api.models.freshness",
 ]
 APP_LABEL = "wenming"
 TIMEZONE = "Asia/Shanghai"

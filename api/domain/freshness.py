@@ -13,7 +13,8 @@ right on its own, with no message to miss):
 
 1. ``sync()`` reads one cheap statement, the watermark: per table MAX(id), MAX(updated_at)
    (every write through the domain moves ``updated_at``; ``Record.updated_at`` is indexed for
-   this) and COUNT for link tables whose rows are deleted outright. Unchanged: nothing to do.
+   this) and, for link tables whose rows are deleted outright, their newest deletion mark
+   (written by triggers, migration 0023). Unchanged: nothing to do.
 2. When it moved, it reads the rows that changed, only in the tables whose part moved: rows
    with ``updated_at`` from a little before the previous sync (``OVERLAP``: a transaction that
    set its timestamp earlier but committed later is still caught), new occurrence rows (the
@@ -52,27 +53,38 @@ Key = tuple[str, int]
 OVERLAP = timedelta(seconds=10)
 LOG_SIZE = 50_000  # changes kept; an answer checked before the oldest of them is stale
 
+# The newest deletion mark of a table (migration 0023's triggers write one per delete): one
+# index step, where COUNT(*) read every row and grew with the network.
+DELETES = "deletes"
 # Tables a public answer reads, and what the watermark reads of each. MAX(id) catches inserts,
-# MAX(updated_at) edits and soft deletes, COUNT hard deletes of link rows.
+# MAX(updated_at) edits and soft deletes, DELETES hard deletes of link rows.
 WATERMARK_TABLES: dict[str, tuple[str, ...]] = {
     "site": ("MAX(id)", "MAX(updated_at)"),
     "venue": ("MAX(id)", "MAX(updated_at)"),
     "platform": ("MAX(id)", "MAX(updated_at)"),
     "team": ("MAX(id)", "MAX(updated_at)"),
-    "membership": ("MAX(id)", "MAX(updated_at)", "COUNT(*)"),
+    "membership": ("MAX(id)", "MAX(updated_at)", DELETES),
     "person": ("MAX(id)", "MAX(updated_at)"),
     "campaign": ("MAX(id)", "MAX(updated_at)"),
     "event": ("MAX(id)", "MAX(updated_at)"),
-    "event_lecturer": ("MAX(id)", "COUNT(*)"),
-    "event_override": ("MAX(id)", "MAX(updated_at)", "COUNT(*)"),
+    "event_lecturer": ("MAX(id)", DELETES),
+    "event_override": ("MAX(id)", "MAX(updated_at)", DELETES),
     "occurrence": ("MAX(id)",),
     # China's calendar: an ADMIN's correction or a sync (a revert deletes its row outright;
     # SUM(version) catches an edit within the same timestamp).
     "holiday_day": ("MAX(id)", "MAX(updated_at)", "COUNT(*)", "SUM(version)"),
     "holiday_year": ("MAX(updated_at)", "COUNT(*)", "SUM(version)"),
 }
+
+
+def _watermark_part(table: str, agg: str) -> str:
+    if agg == DELETES:
+        return f"(SELECT MAX(id) FROM deletion_mark WHERE table_name = '{table}')"
+    return f"(SELECT {agg} FROM {table})"
+
+
 WATERMARK_SQL = "SELECT " + ", ".join(
-    f"(SELECT {agg} FROM {table})" for table, aggs in WATERMARK_TABLES.items() for agg in aggs
+    _watermark_part(table, agg) for table, aggs in WATERMARK_TABLES.items() for agg in aggs
 )
 _SLICES: dict[str, slice] = {}
 _at = 0
@@ -246,8 +258,8 @@ class ChangeTracker:
                 if self._fresh("event_override", pk, stamp):
                     event_ids.add(event_id)
                     found = True
-            ids, count = _SLICES["event_override"].start, _SLICES["event_override"].start + 2
-            if not found and mark[ids] == previous[ids] and mark[count] != previous[count]:
+            ids, deletes = _SLICES["event_override"].start, _SLICES["event_override"].start + 2
+            if not found and mark[ids] == previous[ids] and mark[deletes] != previous[deletes]:
                 unexplained = True  # an override deleted outright with no trace on its event
         if "occurrence" in moved:
             last = _int(previous[_SLICES["occurrence"].start])
