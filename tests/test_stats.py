@@ -3,9 +3,13 @@ SQLite and PostgreSQL, and a fixed number of statements whatever the network's s
 
 from __future__ import annotations
 
+import random
+from datetime import date
+
 import pytest
 
 from api.domain import clock, kept_figures
+from api.domain import stats as figures
 from api.domain.events import create_event
 from api.domain.occurrences import refresh
 from api.domain.sites import create_site
@@ -13,7 +17,7 @@ from api.domain.teams import create_team
 from api.models.events import Event, EventKind, EventStatus
 from api.models.people import Person
 from api.models.sites import Site, SiteKind
-from api.models.teams import Membership, TeamCategory, TeamKind
+from api.models.teams import Membership, Team, TeamCategory, TeamKind
 from tests.conftest import count_sql
 from tests.network import at, build, gid
 
@@ -166,3 +170,47 @@ async def test_statements_do_not_grow_with_the_network(client, db, monkeypatch, 
     assert large["held"]["activities"] == small["held"]["activities"] + 8 * 4
     assert large["held"]["volunteerServiceHours"] == small["held"]["volunteerServiceHours"] + 8 * 4 * 2 * 3
     assert small_sql == large_sql == STATS_STATEMENTS + within
+
+
+async def _direct_members(within: str | None) -> tuple[dict[str, int], int]:
+    """Distinct live people in the live teams based in the subtree, per category and in all,
+    counted from the rows themselves."""
+    paths = {s["id"]: s["path"] for s in await Site.all().values("id", "path")}
+    live = {p["id"] for p in await Person.filter(deleted_at__isnull=True).values("id")}
+    teams = {t["id"]: str(t["category"]) for t in await Team.filter(deleted_at__isnull=True).values("id", "category", "home_site_id")
+             if not within or paths[t["home_site_id"]].startswith(within)}
+    per_category: dict[str, set[int]] = {}
+    for m in await Membership.filter(deleted_at__isnull=True).values("team_id", "person_id"):
+        if m["team_id"] in teams and m["person_id"] in live:
+            per_category.setdefault(teams[m["team_id"]], set()).add(m["person_id"])
+    return {c: len(p) for c, p in per_category.items()}, len(set().union(*per_category.values()))
+
+
+async def test_members_and_volunteers_equal_a_direct_count_after_random_edits(db):
+    """Members per category and volunteers count each live person once per scope, whatever
+    others leave, join or are deleted elsewhere in the network (the statement reads only the
+    subtree's teams and reaches people by their key)."""
+    net = await build()
+    rng = random.Random(18)
+    sites = await Site.all()
+    people = [await Person.create(name=f"志愿者{i}") for i in range(30)]
+    teams = [await create_team(kind=TeamKind.TEAM, category=rng.choice([c for c in TeamCategory if c != TeamCategory.OTHER]), name=f"队{i}",
+                               home_site=rng.choice(sites)) for i in range(8)]
+    for _ in range(80):
+        team, person = rng.choice(teams), rng.choice(people)
+        membership = await Membership.get_or_none(team=team, person=person)
+        if membership is None:
+            await Membership.create(team=team, person=person)
+        elif rng.random() < 0.5:
+            await Membership.filter(id=membership.id).update(deleted_at=None if membership.deleted_at else clock.now())
+    for person in rng.sample(people, 6):  # people who left: never counted, whatever their memberships
+        await Person.filter(id=person.id).update(deleted_at=clock.now())
+    await Team.filter(id=teams[0].id).update(deleted_at=clock.now())
+    now = clock.now()
+    for within in (None, net.centre.path, net.institute.path, net.station.path, net.other_station.path):
+        scope = figures.Scope(within_path=within, first_day=date(2026, 1, 1), last_day=date(2026, 12, 31), now=now)
+        by_category, everyone = await _direct_members(within)
+        assert await figures.members_by_category(scope) == by_category, within
+        assert await figures.volunteers(scope) == everyone, within
+    whole = figures.Scope(within_path=None, first_day=date(2026, 1, 1), last_day=date(2026, 12, 31), now=now)
+    assert await figures.volunteers(whole) > 15  # the edits left plenty to count

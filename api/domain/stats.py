@@ -39,9 +39,8 @@ from api.domain.occurrences import OccurrenceFilter
 from api.domain.recurrence import MAX_DURATION
 from api.domain.sites import subtree, subtree_sql
 from api.models.events import EventKind, EventStatus, Occurrence
-from api.models.people import Person
 from api.models.sites import Site, SiteKind
-from api.models.teams import Membership, Team
+from api.models.teams import Team
 
 ALL_DAY_HOURS_PER_DAY = day_stats.ALL_DAY_HOURS_PER_DAY
 FIVE_HAVES = ("has_venue", "has_team", "has_activities", "has_projects", "has_mechanism")
@@ -167,13 +166,33 @@ def _teams(scope: Scope) -> QuerySet[Team]:
     return qs.filter(home_site_id__in=Subquery(Site.filter(subtree(scope.within_path)).values("id")))
 
 
-def _memberships(scope: Scope) -> QuerySet[Membership]:
-    # Subqueries, not joins: with a join Tortoise groups an ungrouped aggregate by every column.
-    return Membership.filter(
-        deleted_at__isnull=True,
-        team_id__in=Subquery(_teams(scope).values("id")),
-        person_id__in=Subquery(Person.filter(deleted_at__isnull=True).values("id")),
+MEMBERS_SQL = """
+SELECT {group} COUNT(DISTINCT m.person_id)
+FROM team t
+JOIN membership m ON m.team_id = t.id AND m.deleted_at IS NULL
+JOIN person p ON p.id = m.person_id AND p.deleted_at IS NULL
+WHERE t.deleted_at IS NULL AND {in_subtree}
+{group_by}
+"""
+
+
+async def _members(scope: Scope, by_category: bool) -> list[tuple]:
+    """Distinct live people in the live teams of the scope, optionally per team category.
+    Each membership reaches its person by the primary key, so only the subtree's teams and
+    their members are read (a ``person_id IN (every live person)`` test read the whole
+    network's people: 10.6 ms at 20,505 sites against 1.8 ms at 371 on SQLite)."""
+    conn = connections.get("default")
+    if scope.within_path:  # teams by their home site's id among the subtree's (path, then home-site index)
+        in_site, params = subtree_sql(conn.capabilities.dialect, "s.path", scope.within_path)
+        in_subtree = f"t.home_site_id IN (SELECT s.id FROM site s WHERE {in_site})"
+    else:
+        in_subtree, params = "1 = 1", []
+    sql = MEMBERS_SQL.format(
+        group="t.category," if by_category else "", group_by="GROUP BY t.category" if by_category else "",
+        in_subtree=in_subtree,
     )
+    _, rows = await conn.execute_query(sql, params)
+    return [tuple(r.values()) if hasattr(r, "values") else tuple(r) for r in rows]
 
 
 async def teams_by_category(scope: Scope) -> dict[str, int]:
@@ -183,16 +202,13 @@ async def teams_by_category(scope: Scope) -> dict[str, int]:
 
 async def members_by_category(scope: Scope) -> dict[str, int]:
     """Distinct people in the teams of each category (someone in two teams of it counts once)."""
-    rows = await (
-        _memberships(scope).annotate(n=Count("person_id", distinct=True)).group_by("team__category").values("team__category", "n")
-    )
-    return {str(r["team__category"]): int(r["n"]) for r in rows}
+    return {str(category): int(n) for category, n in await _members(scope, by_category=True)}
 
 
 async def volunteers(scope: Scope) -> int:
     """Distinct people in any team of the scope."""
-    rows = await _memberships(scope).annotate(n=Count("person_id", distinct=True)).values("n")
-    return int(rows[0]["n"]) if rows else 0
+    rows = await _members(scope, by_category=False)
+    return int(rows[0][0] or 0) if rows else 0
 
 
 # -- held lectures and activities -------------------------------------------------------------
