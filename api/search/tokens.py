@@ -13,10 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice, product
 
 import opencc
 from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.seg.simpleseg import seg  # the segmentation lazy_pinyin uses
 
 MAX_QUERY_CHARS = 50  # longer than any name; a query is a few words, not a paragraph
 MAX_QUERY_TOKENS = 24
@@ -36,10 +36,12 @@ def _fold_char(ch: str) -> str:
     return _T2S.convert(unicodedata.normalize("NFKC", ch).lower())
 
 
+# Indexing a title folds it four times (its length, key, tokens and initials): the last few
+# texts are kept, so opencc runs once per text.
+@lru_cache(maxsize=1024)
 def fold(text: str) -> str:
     """NFKC, lower case, traditional -> simplified: how both text and queries are compared."""
-    folded = _T2S.convert(unicodedata.normalize("NFKC", text).lower())
-    return folded
+    return _T2S.convert(unicodedata.normalize("NFKC", text).lower())
 
 
 def fold_chars(text: str) -> list[str]:
@@ -49,7 +51,12 @@ def fold_chars(text: str) -> list[str]:
 
 def runs(text: str) -> list[str]:
     """Folded text cut into CJK runs and Latin/digit words; punctuation and spaces drop out."""
-    return _RUN.findall(fold(text))
+    return list(_runs(text))
+
+
+@lru_cache(maxsize=1024)
+def _runs(text: str) -> tuple[str, ...]:
+    return tuple(_RUN.findall(fold(text)))
 
 
 def title_key(text: str) -> str:
@@ -70,12 +77,16 @@ def text_tokens(text: str) -> list[str]:
     """Index tokens of a text: CJK characters and bigrams, Latin/digit words (no duplicates)."""
     out: dict[str, None] = {}
     for run in runs(text):
-        if is_cjk(run):
-            out.update(dict.fromkeys(run))
-            out.update(dict.fromkeys(_grams(run)))
-        else:
-            out[run] = None
+        out.update(_run_tokens(run))
     return list(out)
+
+
+@lru_cache(maxsize=32768)
+def _run_tokens(run: str) -> dict[str, None]:
+    # Runs recur across texts (descriptions share their sentences); callers only read this.
+    if not is_cjk(run):
+        return {run: None}
+    return dict.fromkeys([*run, *_grams(run)])
 
 
 @lru_cache(maxsize=32768)
@@ -93,17 +104,63 @@ def initial(ch: str) -> str:
 
 
 @lru_cache(maxsize=32768)
+def _word_initials(word: str) -> tuple[str, ...]:
+    """The first letters pypinyin gives one word of its segmentation (a phrase of its dictionary,
+    or a character): a phrase's reading (银行 h) comes from the word, so caching per word keeps it."""
+    return tuple(lazy_pinyin(word, style=Style.FIRST_LETTER))
+
+
+def _phrase_initials(run: str) -> list[str]:
+    """lazy_pinyin(run, style=FIRST_LETTER), word by word: pypinyin cuts a run into the same words
+    (its `seg`) and converts each on its own, so the answer is the same; the words recur across
+    titles (服务, 志愿, 社区) where the runs do not, and converting them was most of the cost."""
+    return [letter for word in seg(run) for letter in _word_initials(word)]
+
+
+@lru_cache(maxsize=32768)
+def _char_choices(phrase_letter: str, ch: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((phrase_letter[:1], *initials(ch))))
+
+
+@lru_cache(maxsize=32768)
 def _choices(run: str) -> tuple[tuple[str, ...], ...] | None:
     """For each character of a CJK run, the initials it may be typed with: the reading its
     phrase gives (重阳 chóng, 银行 háng), then its own two most common readings (长泰 is in no
     phrase list: zhǎng, cháng); rarer readings (有 wěi, 声 qìng) are left out, as noise.
-    None when a character has no reading. Cached per run: phrase lookup costs ~40 us a character."""
+    None when a character has no reading."""
     if not all(initials(ch) for ch in run):
         return None
-    phrase = lazy_pinyin(run, style=Style.FIRST_LETTER)
+    phrase = _phrase_initials(run)
     if len(phrase) != len(run):
         phrase = [initial(ch) for ch in run]
-    return tuple(tuple(dict.fromkeys((p[:1], *initials(ch)))) for p, ch in zip(phrase, run))
+    return tuple(_char_choices(p, ch) for p, ch in zip(phrase, run))
+
+
+def _run_initials(choices: tuple[tuple[str, ...], ...]) -> list[str]:
+    """The spellings of every 2..8-character stretch, by start then length, each stretch's in
+    itertools.product order cut at POLYPHONE_SPELLINGS. A stretch's first spellings extend the
+    first spellings of the stretch one shorter (product varies the last character fastest), so
+    each length costs a few string joins instead of a new product."""
+    out: list[str] = []
+    first = "".join(c[0] for c in choices)  # every stretch's first spelling is a slice of it
+    n = len(choices)
+    next_polyphone = [n] * (n + 1)
+    for k in reversed(range(n)):
+        next_polyphone[k] = k if len(choices[k]) > 1 else next_polyphone[k + 1]
+    for i in range(n):
+        end = min(n, i + INITIALS_MAX)
+        plain = min(next_polyphone[i], end)  # stretches i..j-1 up to here have one spelling
+        out.extend(first[i:j] for j in range(i + INITIALS_MIN, plain + 1))
+        spellings = [first[i:plain]]
+        for j in range(plain, end):
+            last = choices[j]
+            if len(last) == 1:
+                spellings = [s + last[0] for s in spellings]
+            else:  # at most POLYPHONE_SPELLINGS x 3 joins
+                spellings = [s + x for s in spellings for x in last][:POLYPHONE_SPELLINGS]
+            if j + 1 - i >= INITIALS_MIN:
+                out.extend(spellings)
+    return out
 
 
 def initials_tokens(text: str) -> list[str]:
@@ -113,13 +170,8 @@ def initials_tokens(text: str) -> list[str]:
     reading first, at most POLYPHONE_SPELLINGS of them."""
     out: dict[str, None] = {}
     for run in runs(text):
-        if not is_cjk(run) or (choices := _choices(run)) is None:
-            continue
-        for i in range(len(run)):
-            for n in range(INITIALS_MIN, INITIALS_MAX + 1):
-                if i + n <= len(run):
-                    spellings = islice(product(*choices[i : i + n]), POLYPHONE_SPELLINGS)
-                    out.update(dict.fromkeys("".join(s) for s in spellings))
+        if is_cjk(run) and (choices := _choices(run)) is not None:
+            out.update(dict.fromkeys(_run_initials(choices)))
     return list(out)
 
 
