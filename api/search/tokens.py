@@ -37,8 +37,8 @@ def _fold_char(ch: str) -> str:
 
 
 # Indexing a title folds it four times (its length, key, tokens and initials): the last few
-# texts are kept, so opencc runs once per text.
-@lru_cache(maxsize=1024)
+# texts are kept (only a few: a text may be a long report), so opencc runs once per text.
+@lru_cache(maxsize=16)
 def fold(text: str) -> str:
     """NFKC, lower case, traditional -> simplified: how both text and queries are compared."""
     return _T2S.convert(unicodedata.normalize("NFKC", text).lower())
@@ -54,7 +54,7 @@ def runs(text: str) -> list[str]:
     return list(_runs(text))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16)
 def _runs(text: str) -> tuple[str, ...]:
     return tuple(_RUN.findall(fold(text)))
 
@@ -77,16 +77,12 @@ def text_tokens(text: str) -> list[str]:
     """Index tokens of a text: CJK characters and bigrams, Latin/digit words (no duplicates)."""
     out: dict[str, None] = {}
     for run in runs(text):
-        out.update(_run_tokens(run))
+        if is_cjk(run):
+            out.update(dict.fromkeys(run))
+            out.update(dict.fromkeys(_grams(run)))
+        else:
+            out[run] = None
     return list(out)
-
-
-@lru_cache(maxsize=32768)
-def _run_tokens(run: str) -> dict[str, None]:
-    # Runs recur across texts (descriptions share their sentences); callers only read this.
-    if not is_cjk(run):
-        return {run: None}
-    return dict.fromkeys([*run, *_grams(run)])
 
 
 @lru_cache(maxsize=32768)
