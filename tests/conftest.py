@@ -104,8 +104,8 @@ def settings(backend: Backend, media_dir: str) -> Settings:
 async def client(db, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Real HTTP requests through the ASGI app (the ORM is the session's)."""
     app = create_app(settings, manage_db=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    transport = httpx.ASGITransport(app=app)  # runs no lifespan: background imports are started here
+    async with app.state.import_jobs.running(), httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 
 

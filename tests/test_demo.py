@@ -99,8 +99,11 @@ async def test_the_demo_city_is_plausible_and_loads_once(db):
     assert statuses[EventStatus.PUBLISHED] > 0.9 * len(events)
     timed = [local(e.starts_at) for e in events if not e.all_day]
     assert all(t.minute in (0, 30) for t in timed)
-    # In the daytime, but for the volunteers' daily duty, which runs at the hour of the load.
-    assert all(8 <= local(e.starts_at).hour <= 20 for e in events if not e.all_day and e.title != DUTY_TITLE)
+    assert all(8 <= local(e.starts_at).hour <= 20 for e in events if not e.all_day)
+    # The volunteers' duty starts half an hour before the load; for a given day, before its noon,
+    # so loads for one day agree whatever the clock says (a run at 23:30 found them apart).
+    (duty,) = [e for e in events if e.title == DUTY_TITLE]
+    assert local(duty.starts_at) == day_start(TODAY) + timedelta(hours=11, minutes=30)
     assert all(1 <= (e.ends_at - e.starts_at).total_seconds() / 3600 <= 3 for e in events if not e.all_day)
     lectures = [e for e in events if e.kind == EventKind.LECTURE]
     assert set(await EventLecturer.all().values_list("event_id", flat=True)) == {e.id for e in lectures}
@@ -130,9 +133,7 @@ async def _fingerprint() -> str:
     name = {s.id: s.name for s in sites}
     rows = [(s.kind, s.name, name.get(s.parent_id), s.depth, s.region_code) for s in sites]
     for e in await Event.all().order_by("id"):
-        # The volunteers' duty starts at the load's time of day: its times follow the clock.
-        times = () if e.title == DUTY_TITLE else (local(e.starts_at).isoformat(), local(e.ends_at).isoformat())
-        rows.append((e.title, *times, e.rrule, name[e.site_id]))
+        rows.append((e.title, local(e.starts_at).isoformat(), local(e.ends_at).isoformat(), e.rrule, name[e.site_id]))
     rows += await Person.all().order_by("id").values_list("name", "title")
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 

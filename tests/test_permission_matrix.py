@@ -68,6 +68,8 @@ Build = Callable[[World], Awaitable[dict]]
 class Case:
     allowed: frozenset[str]
     build: Build
+    # For a mutation whose writes happen after it answers: waits for them (client, token, response).
+    settle: Callable[..., Awaitable[None]] | None = None
 
 
 def occurrence_id(event, start: datetime) -> str:
@@ -144,6 +146,10 @@ CASES: dict[str, Case] = {
     "restoreRecord": Case(SUBTREE, _deleted_venue),
     # A sheet of one event at the station, sent as a GraphQL multipart upload (see attempt).
     "importSheet": Case(SUBTREE, lambda w: _const({"kind": "EVENTS", "file": _event_sheet(w.unique("矩阵导入"))})),
+    # The same, in the background: refused at once, or written by the job it answers with.
+    "startSheetImport": Case(SUBTREE, lambda w: _const({
+        "kind": "EVENTS", "file": _event_sheet(w.unique("矩阵后台导入")), "withinId": gid("Site", w.net.station.id)}),
+        settle=lambda client, token, response: _job_done(client, token, response)),
     # Accounts and tokens (schema/access/mutations.py)
     "createServiceToken": Case(ADMIN_ONLY, lambda w: _const({
         "name": w.unique("大屏"), "siteId": gid("Site", w.net.station.id), "role": "VIEWER"})),
@@ -262,7 +268,8 @@ def document(name: str) -> str:
     """A minimal operation for any mutation: one input, and the payload's errors."""
     field = schema._schema.mutation_type.fields[name]
     input_type: GraphQLNamedType = get_named_type(field.args["input"].type)
-    return f"mutation($input: {input_type.name}!) {{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+    job = " job { id }" if "job" in get_named_type(field.type).fields else ""  # a background import's
+    return f"mutation($input: {input_type.name}!) {{ {name}(input: $input) {{ errors {{ field code message }}{job} }} }}"
 
 
 def test_every_row_names_a_mutation_that_exists():
@@ -281,6 +288,20 @@ def _event_sheet(title: str) -> bytes:
 
     station = "洛江区新时代文明实践中心/河市镇新时代文明实践所/洛阳村新时代文明实践站"
     return xlsx(sheet_rows("events", {"类型": "活动", "标题": title, "平台": "文化服务", "阵地": station, "日期": "2026-04-04"}))
+
+
+async def _job_done(client, token: str, response) -> None:
+    """Wait for the background import startSheetImport answered with; it must end DONE."""
+    import asyncio
+
+    job_id = response.json()["data"]["startSheetImport"]["job"]["id"]
+    while True:
+        body = (await post(client, token, "query($id: ID!) { importJob(id: $id) { state errors { message } } }", id=job_id)).json()
+        job = body["data"]["importJob"]
+        if job["state"] in ("DONE", "FAILED"):
+            assert job["state"] == "DONE", job
+            return
+        await asyncio.sleep(0.05)
 
 
 def refusal(caller: str, response) -> str | None:
@@ -307,13 +328,16 @@ async def test_only_the_right_callers_succeed_and_the_rest_change_nothing(client
         input = await case.build(world)
         before = await fingerprint()
         response = await attempt(client, world.callers, caller, name, input)
-        after = await fingerprint()
         if caller in case.allowed:
             body = response.json()
             assert response.status_code == 200 and "errors" not in body, (caller, body)
             assert next(iter(body["data"].values()))["errors"] == [], (caller, body)
+            if case.settle:
+                await case.settle(client, getattr(world.callers, caller), response)
+            after = await fingerprint()
             assert changed_tables(before, after), f"{name} by {caller} succeeded but the fingerprint did not move"
         else:
+            after = await fingerprint()
             assert refusal(caller, response), (name, caller, response.status_code, response.text)
             assert changed_tables(before, after) == [], f"{name} refused to {caller} but changed {changed_tables(before, after)}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -93,6 +93,9 @@ async def load_demo(
         raise ValueError(f"scale must be at least 1, got {scale}")
     if await Site.all().exists():
         return {"skipped": 1}
+    # The volunteers' duty starts just before the load (api/demo/duty.py); with ``today`` given
+    # it starts at that day's noon instead, so two loads for one day match to the second.
+    loaded_at = clock.now() if today is None else clock.day_start(today) + timedelta(hours=12)
     today = today or clock.now().date()
     rng = random.Random(seed)
     namer = Namer(rng)
@@ -152,7 +155,7 @@ async def load_demo(
         await writer.finish(progress)
         if bulk:  # the bulk writer bypasses the domain's writes, which keep these
             await kept_figures.rebuild()
-        showcase_events, showcase_overrides = await create_showcase(platform_ids)
+        showcase_events, showcase_overrides = await create_showcase(platform_ids, loaded_at)
 
         await writer.index(progress)  # reports its own stage
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from api.demo.duty import create_volunteer_duty
-from api.domain.clock import SHANGHAI, now
+from api.domain.clock import SHANGHAI
 from api.domain.events import change_occurrence, create_event
 from api.models.events import Campaign, CampaignKind, EventKind, EventStatus, LectureFormat
 from api.models.people import Person
@@ -34,8 +34,9 @@ async def _first(model, **filters):
     return await model.filter(**filters).order_by("id").first()
 
 
-async def create_showcase(platforms: dict[str, int]) -> tuple[int, int]:
-    """Write the showcase month; return (events, overrides) created."""
+async def create_showcase(platforms: dict[str, int], loaded_at: datetime) -> tuple[int, int]:
+    """Write the showcase month (and the duty that starts before ``loaded_at``); return
+    (events, overrides) created."""
     centre = await _first(Site, kind=SiteKind.CENTER)
     institute = await _first(Site, kind=SiteKind.INSTITUTE, parent_id=centre.id)
     station = await _first(Site, kind=SiteKind.STATION, parent_id=institute.id)
@@ -85,5 +86,5 @@ async def create_showcase(platforms: dict[str, int]) -> tuple[int, int]:
         starts_at=at((4, 16), (9, 30)), ends_at=at((4, 16), (11, 0)), attendance=150, status=EventStatus.PUBLISHED,
     )
     # The one showcase event that moves with the load time: volunteers sign up and check in now.
-    await create_volunteer_duty(platforms, station, village_team, now())
+    await create_volunteer_duty(platforms, station, village_team, loaded_at)
     return written + 3, 1
