@@ -1,6 +1,7 @@
 """Events in sheets: found again without 外部编号 by 阵地 + 标题 + 日期 + 开始时刻 (one row per
 event, a repeated key is an error naming both rows), and events that end at midnight
-(20:00-24:00) round-trip through export and import with zero changes."""
+(20:00-24:00) or past it (23:30-02:30, 结束日期 the next day) round-trip through export and
+import with zero changes."""
 
 from __future__ import annotations
 
@@ -46,21 +47,25 @@ async def test_events_ending_at_midnight_round_trip(db, fmt):
     weekly = await _event(net, "周六夜读", at("2026-04-04", "21:30"), at("2026-04-05", "00:00"),
                           "FREQ=WEEKLY;BYDAY=SA;COUNT=3")
     fair = await _event(net, "三天夜市", at("2026-04-10", "18:00"), at("2026-04-13", "00:00"))
+    # Past midnight (the demo's daily duty loaded at 00:10 runs 23:30-02:30): refused on re-import before.
+    night = await _event(net, "跨年守岁", at("2026-12-31", "23:30"), at("2027-01-01", "02:30"), "FREQ=DAILY;COUNT=3")
     write = write_xlsx if fmt == "xlsx" else write_csv
     body = await write(Export("events", OPERATOR, None))
     report = await import_file("events", body, f"events.{fmt}", actor=OPERATOR)
     assert report.errors == []
     assert [(o.label, o.changed) for o in report.outcomes if o.action != "UNCHANGED"] == []
-    for event in (evening, weekly, fair):
+    for event in (evening, weekly, fair, night):
         again = await Event.get(id=event.id)
         assert (again.starts_at, again.ends_at, again.version) == (event.starts_at, event.ends_at, event.version)
-    assert await Event.filter(title__in=["广场舞晚会", "周六夜读", "三天夜市"]).count() == 3
+    assert await Event.filter(title__in=["广场舞晚会", "周六夜读", "三天夜市", "跨年守岁"]).count() == 4
     # The sheet says 24:00 and the day the event ends on, as staff would write it.
     text = (await write_csv(Export("events", OPERATOR, None))).decode("utf-8-sig")
     assert {k: _row_of(text, "广场舞晚会")[k] for k in ("日期", "时间", "结束日期")} == \
         {"日期": "2026-04-04", "时间": "20:00-24:00", "结束日期": ""}
     assert {k: _row_of(text, "三天夜市")[k] for k in ("日期", "时间", "结束日期")} == \
         {"日期": "2026-04-10", "时间": "18:00-24:00", "结束日期": "2026-04-12"}
+    assert {k: _row_of(text, "跨年守岁")[k] for k in ("日期", "时间", "结束日期")} == \
+        {"日期": "2026-12-31", "时间": "23:30-02:30", "结束日期": "2027-01-01"}
 
 
 @pytest.mark.parametrize("written", ["20:00-24:00", "晚上8点-24点", "20:00-00:00", "22:30"])
@@ -108,4 +113,20 @@ async def test_an_end_before_the_start_is_still_refused(db):
                                  "日期": "2026-03-03", "时间": "22:00-02:00"})
     report = await import_file("events", xlsx(rows), "e.xlsx", actor=OPERATOR)
     assert [(e.row, e.header) for e in report.errors] == [(2, "时间")]
-    assert "结束" in report.errors[0].message
+    assert "结束" in report.errors[0].message and not await Event.filter(title="夜场").exists()
+
+
+@pytest.mark.parametrize(("written", "last", "problem"), [
+    ("23:30-02:30", "2027-01-01", None),  # ends at 02:30 on the day 结束日期 names
+    ("11:00-09:00", "", "时间"),  # the same day: an error, not a guess
+    ("22:00-02:00", "2026-12-31", "时间"),
+])
+async def test_an_end_before_the_start_needs_a_later_end_date(db, written, last, problem):
+    await build()
+    rows = sheet_rows("events", {"类型": "活动", "标题": "守岁", "平台": "文化服务", "阵地": STATION,
+                                 "日期": "2026-12-31", "时间": written, "结束日期": last})
+    report = await import_file("events", csv_bytes(rows), "e.csv", actor=OPERATOR)
+    assert [e.header for e in report.errors] == ([problem] if problem else [])
+    if problem is None:
+        event = await Event.get(title="守岁")
+        assert (event.starts_at, event.ends_at) == (at("2026-12-31", "23:30"), at("2027-01-01", "02:30"))

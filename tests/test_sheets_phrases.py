@@ -55,7 +55,8 @@ def test_times(written, meant):
     assert parse_times(written) == meant
 
 
-@pytest.mark.parametrize("written", ["25:00", "11:00-09:00", "下午14:00", "半天", "9.30", "23:00", "22:00-02:00", "24:00", "20:00-24:30"])
+# An end before the start is a row error unless 结束日期 is later (tests/test_sheets_event_keys.py).
+@pytest.mark.parametrize("written", ["25:00", "下午14:00", "半天", "9.30", "23:00", "24:00", "20:00-24:30"])
 def test_times_not_understood(written):
     with pytest.raises(CellError):
         parse_times(written)

@@ -113,10 +113,9 @@ def parse_times(value: object) -> tuple[time, time]:
     if m := _RANGE.fullmatch(text):
         g = m.groups()
         start = _clock(g[0], g[1], g[2], g[3], _part(text, 0))
-        end = _clock(g[4], g[5], g[6], g[7], _part(text, 1), inherit=g[0], end=True)
-        if end <= start and end != MIDNIGHT:
-            raise CellError(f"{text}：结束时刻要晚于开始时刻")
-        return start, end
+        # An end at or before the start is checked with the dates (event_span): it is right
+        # when 结束日期 is a later day (23:30-02:30 ending the next morning), an error otherwise.
+        return start, _clock(g[4], g[5], g[6], g[7], _part(text, 1), inherit=g[0], end=True)
     if m := _ONE.fullmatch(text):
         g = m.groups()
         start = _clock(g[0], g[1], g[2], g[3], text)
@@ -232,7 +231,10 @@ def event_span(first: date, last: date, times: tuple[time, time]) -> tuple[datet
     """A timed event's start and end (Asia/Shanghai) from its 日期, last day and 时间."""
     start, end = times
     ends_on = last + timedelta(days=1) if end == MIDNIGHT else last
-    return local(datetime.combine(first, start)), local(datetime.combine(ends_on, end))
+    starts_at, ends_at = local(datetime.combine(first, start)), local(datetime.combine(ends_on, end))
+    if ends_at <= starts_at:
+        raise CellError(f"{start:%H:%M}-{end:%H:%M}：结束时刻要晚于开始时刻（过了午夜才结束的活动，结束日期写第二天）")
+    return starts_at, ends_at
 
 
 def span_words(starts_at: datetime, ends_at: datetime) -> tuple[str, date]:

@@ -378,7 +378,10 @@ class EventWriter(Writer):
         if all_day:
             starts_at, ends_at = day_start(values["date"]), day_start(last + timedelta(days=1))
         else:
-            starts_at, ends_at = event_span(values["date"], last, times)
+            try:
+                starts_at, ends_at = event_span(values["date"], last, times)
+            except CellError as error:
+                raise RowProblem("时间", error.message, f"{times[0]:%H:%M}-{times[1]:%H:%M}") from None
         rrule = cell("重复", lambda: parse_recurrence(values.get("recurrence"), all_day=all_day), values.get("recurrence"))
         fields = self.fields(values, *self.PLAIN) | {
             "platform_id": platform.id, "site_id": site.id, "starts_at": starts_at, "ends_at": ends_at,
