@@ -39,7 +39,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import serving  # noqa: E402
+from bench.harness import measured_app, serving  # noqa: E402
 
 STATION_BOARDS = 10
 TOWNSHIP_BOARDS = 2
@@ -98,7 +98,6 @@ async def build(url: str) -> dict:
 
 
 def serve(url: str, port: int) -> None:
-    import contextlib
     import types
 
     import uvicorn
@@ -106,20 +105,10 @@ def serve(url: str, port: int) -> None:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from api import db
-    from api.app import create_app
-    from api.settings import Settings
     from schema.http import GraphQLApp
 
-    app = create_app(Settings(database_url=url, public_url="https://wenming.example.org", graphiql=False),
-                     manage_db=False)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        async with db.connected(url):
-            yield
-
-    app.router.lifespan_context = lifespan
+    # The readers ask faster than one client may (rate limiting off: this measures the caches).
+    app = measured_app(url, graphiql=False, rate_limit_per_minute=0, feed_rate_limit_per_minute=0)
     documents = next(r.endpoint for r in app.routes if isinstance(getattr(r, "endpoint", None), GraphQLApp)).documents
     feeds = next(r.feed_service for r in app.routes if hasattr(r, "feed_service"))
     trackers = (documents.tracker, feeds.tracker)
