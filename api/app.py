@@ -16,12 +16,13 @@ from api import db
 from api.china_calendar import holidays
 from api.content.atom import report_feed_routes
 from api.content.routes import image_routes
-from api.domain import idempotency, occurrences
+from api.domain import freshness, idempotency, occurrences
 from api.feeds import feed_routes
 from api.health import Unavailable, health, ready
 from api.limits import create_counter, limit_middleware
 from api.live import create_bus
 from api.settings import Settings, get_settings
+from api.volunteering import checkin
 from api.volunteering.http import export_routes
 from api.sheets.jobs import ImportJobs
 from api.sheets.routes import sheet_routes
@@ -44,14 +45,30 @@ async def _keep_horizon_rolling() -> None:
         await asyncio.sleep(HORIZON_REFRESH_SECONDS)
 
 
-async def _forget_old_idempotency_keys() -> None:
-    """Daily: keys past their keeping time (api/domain/idempotency.py) are deleted."""
-    while True:
+# What grows with every write and is needed only for a while: each trim deletes what no
+# answer can depend on any more, and returns how many rows.
+DAILY_TRIMS = {
+    "idempotency keys older than %d hours" % idempotency.KEEP_HOURS: idempotency.forget_expired,
+    "deletion marks older than their table's newest": freshness.trim_deletion_marks,
+    "uses of check-in codes that can no longer be read": checkin.forget_spent_codes,
+}
+
+
+async def run_daily_trims() -> dict[str, int]:
+    """Each trim once; one that fails (the database away) is logged and the others still run."""
+    done: dict[str, int] = {}
+    for what, trim in DAILY_TRIMS.items():
         try:
-            forgotten = await idempotency.forget_expired()
-            log.info("forgot %d idempotency keys older than %d hours", forgotten, idempotency.KEEP_HOURS)
-        except Exception:  # the database may be away: tomorrow again
-            log.exception("forgetting expired idempotency keys failed")
+            done[what] = await trim()
+            log.info("trimmed %d %s", done[what], what)
+        except Exception:  # tomorrow again
+            log.exception("trimming %s failed", what)
+    return done
+
+
+async def _trim_daily() -> None:
+    while True:
+        await run_daily_trims()
         await asyncio.sleep(HORIZON_REFRESH_SECONDS)
 
 
@@ -97,13 +114,13 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                 if await holidays.ensure_filled():  # a fresh database: the holiday table's default years
                     log.info("holiday table filled for %d-%d", holidays.DEFAULT_YEARS[0], holidays.DEFAULT_YEARS[-1])
                 task = asyncio.create_task(_keep_horizon_rolling())
-                keys = asyncio.create_task(_forget_old_idempotency_keys())
+                trims = asyncio.create_task(_trim_daily())
                 try:
                     async with import_jobs.running():
                         yield
                 finally:
                     task.cancel()
-                    keys.cancel()
+                    trims.cancel()
         finally:
             await bus.close()
             await counter.close()

@@ -41,6 +41,7 @@ from tortoise import connections
 
 from api.domain.clock import SHANGHAI
 from api.models.events import Campaign, Event, EventLecturer, EventOverride, Occurrence
+from api.models.freshness import DeletionMark
 from api.models.people import Person
 from api.models.platforms import Platform
 from api.models.sites import Site, Venue
@@ -77,6 +78,10 @@ WATERMARK_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The tables whose hard deletes the watermark reads from their deletion marks.
+DELETE_MARKED = tuple(table for table, aggs in WATERMARK_TABLES.items() if DELETES in aggs)
+
+
 def _watermark_part(table: str, agg: str) -> str:
     if agg == DELETES:
         return f"(SELECT MAX(id) FROM deletion_mark WHERE table_name = '{table}')"
@@ -101,6 +106,20 @@ async def watermark() -> tuple:
     """Compared, never interpreted: equal watermarks mean no public data changed."""
     _, rows = await connections.get("default").execute_query(WATERMARK_SQL)
     return tuple(str(v) for v in rows[0])  # str: SQLite gives text, PostgreSQL datetimes
+
+
+async def trim_deletion_marks() -> int:
+    """Delete every deletion mark but the newest of each table (the daily trims, api/app.py);
+    returns how many. The watermark reads only each table's newest mark, so a trim leaves it
+    as it was, and the kept marks hold the highest id, so the next delete's mark is higher
+    still (a sequence on PostgreSQL, MAX(rowid) + 1 on SQLite): a delete always moves the
+    watermark forwards, a trim never moves it. Marks written meanwhile are newer: kept."""
+    trimmed = 0
+    for table in DELETE_MARKED:
+        newest = await DeletionMark.filter(table_name=table).order_by("-id").first().values_list("id", flat=True)
+        if newest is not None:
+            trimmed += await DeletionMark.filter(table_name=table, id__lt=newest).delete()
+    return trimmed
 
 
 def ancestors(path: str | None) -> list[Key]:

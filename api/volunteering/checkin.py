@@ -42,6 +42,10 @@ OPEN_BEFORE = timedelta(minutes=60)  # codes are given out from an hour before t
 OPEN_AFTER = timedelta(minutes=60)  # ... to an hour after the end
 MARGIN = timedelta(minutes=30)  # hours are capped at the occurrence's length plus this
 MAX_CORRECTED_MINUTES = 24 * 60
+# A code's use is kept this long: the code was made before it was used and is refused
+# (CODE_EXPIRED) CODE_MINUTES after that, so an older use guards nothing. An hour is margin
+# for servers whose clocks differ.
+CODE_USE_KEPT = timedelta(hours=1)
 # Without WENMING_CHECKIN_SECRET each process makes its own key at start: codes then stop
 # working on a restart and across workers (docs/volunteers.md says to set it).
 _PROCESS_SECRET = secrets.token_bytes(32)
@@ -136,7 +140,12 @@ async def _use(volunteer: Volunteer, nonce: str) -> None:
     if await CodeUse.filter(volunteer_id=volunteer.id, nonce=nonce).exists():
         raise DomainError("you have already used this check-in code: scan the code on the screen now", field="code",
                           code="CODE_ALREADY_USED")
-    await CodeUse.create(volunteer_id=volunteer.id, nonce=nonce)
+    await CodeUse.create(volunteer_id=volunteer.id, nonce=nonce, used_at=now())  # the clock read() judges by
+
+
+async def forget_spent_codes() -> int:
+    """Delete the uses of codes that can no longer be read (the daily trims, api/app.py)."""
+    return await CodeUse.filter(used_at__lt=now() - CODE_USE_KEPT).delete()
 
 
 def minutes_served(occurrence: Occurrence, checked_in: datetime, checked_out: datetime) -> int:
