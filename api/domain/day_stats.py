@@ -12,7 +12,8 @@ The rule, in one place: ``recompute`` rewrites the rows of some sites' days from
 tables. Every write that changes what they sum calls it inside its transaction: occurrence
 rewrites (api/domain/occurrences.py: edits, the horizon job, holiday corrections), recorded
 attendance, the service-hours ledger; site moves carry ``site_path`` along with the
-occurrences'. ``rebuild`` recomputes everything (the migration, a bulk load, ``wenming
+occurrences' (a write copying a site's path and a move of that site take turns:
+``sites.hold_paths``). ``rebuild`` recomputes everything (the migration, a bulk load, ``wenming
 reindex``). On PostgreSQL two writers at one site take turns (an advisory lock per site), so
 neither rewrites the rows from a read that misses the other's occurrences."""
 

@@ -21,7 +21,7 @@ from api.domain import clock, day_stats
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
 from api.domain.recurrence import MAX_DURATION, Adjusted, Change, ChinaDays, FollowCalendar, Instance, expand_following
-from api.domain.sites import subtree
+from api.domain.sites import hold_paths, subtree
 from api.models.china_calendar import DayKind, HolidayDay
 from api.models.events import Event, EventKind, EventOverride, EventStatus, Occurrence
 from api.models.sites import Site
@@ -317,7 +317,7 @@ async def _rewrite(events: Sequence[Event], until: datetime, *, every_day: bool 
     if not events:
         return Refreshed(0, [])
     event_ids = [e.id for e in events]
-    paths = dict(await Site.filter(id__in={e.site_id for e in events}).values_list("id", "path"))
+    paths = await hold_paths(e.site_id for e in events)  # a move of these sites waits, or is waited for
     by_event = await _instances_by_event(events, until)
     adjusted = await keep_adjustments(events, {pk: found[1] for pk, found in by_event.items()})
     rows = [Occurrence(**occurrence_fields(e, i, paths[e.site_id])) for e in events for i in by_event[e.id][0]]

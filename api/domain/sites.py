@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -72,6 +74,23 @@ def ancestor_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/")[:-1]]
 
 
+async def hold_paths(site_ids: Iterable[int]) -> dict[int, str]:
+    """The paths of these sites, held until the transaction ends (call inside one): whoever
+    writes a copy of a site's path (a child site, occurrences, through them the held figures)
+    reads it here. On PostgreSQL a shared row lock, in id order: a move of one of these sites
+    waits for this transaction, and this read waits for a move in progress and returns the
+    path it wrote (without it, a write racing a move kept the old path, until a reindex for
+    the figures and for good for the occurrences). SQLite has one writer at a time: a read."""
+    ids = sorted(set(site_ids))
+    if not ids:
+        return {}
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        return dict(await Site.filter(id__in=ids).values_list("id", "path"))
+    _, rows = await conn.execute_query("SELECT id, path FROM site WHERE id = ANY($1) ORDER BY id FOR SHARE", [ids])
+    return {row["id"]: row["path"] for row in rows}
+
+
 def check_parent(kind: SiteKind, parent: Site | None) -> None:
     allowed = ALLOWED_PARENTS[kind]
     parent_kind = parent.kind if parent else None
@@ -105,8 +124,9 @@ async def create_site(*, kind: SiteKind, parent: Site | None = None, **fields) -
     check_parent(kind, parent)
     check_fields(fields)
     async with in_transaction():
+        parent_path = (await hold_paths([parent.id]))[parent.id] if parent else "/"
         site = await Site.create(kind=kind, parent=parent, path="", depth=(parent.depth + 1) if parent else 0, **fields)
-        site.path = f"{parent.path if parent else '/'}{site.id}/"
+        site.path = f"{parent_path}{site.id}/"
         await site.save(update_fields=["path"])
         await site_counts.created(site)
     return site
@@ -130,6 +150,11 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
         # so a rewrite of their occurrences (the horizon job) cannot insert rows with the old path.
         site_ids = await Site.filter(subtree(old_path)).values_list("id", flat=True)
         await lock_events(await Event.filter(site_id__in=site_ids).values_list("id", flat=True))
+        # Then the subtree's sites, in id order (hold_paths' order): a write holding one of
+        # their paths finishes first, and one that comes now waits for the new paths.
+        if conn.capabilities.dialect == "postgres":
+            await conn.execute_query("SELECT id FROM site WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+                                     [sorted(site_ids)])
         site.parent = new_parent
         site.version += 1
         await site.save(update_fields=["parent_id", "version", "updated_at"])
