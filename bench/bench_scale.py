@@ -17,11 +17,13 @@ processes on a shared machine hits both alike:
 
 The centre is the first county centre (the demo builds it the same at every scale) and the
 station its busiest in the coming week. Figures also: database size and server RSS after
-the run. A big database takes long to load: ``--reuse-sqlite``/``--reuse-postgres`` measure a
+the run. ``--history-years N`` gives the big network N years of past occurrences before it is
+measured (``history``: the demo loads about one year around today; a province keeps years),
+so the occurrence table approaches the issue's 5 million rows without weeks of loading. A big database takes long to load: ``--reuse-sqlite``/``--reuse-postgres`` measure a
 database loaded before (the load figures are then left out).
 
     .venv/bin/python bench/bench_scale.py [--small "--scale 1"] [--big "--scale 50"]
-        [--backends sqlite,postgres] [--repeat 50] [--reuse-sqlite [SMALL],BIG]
+        [--backends sqlite,postgres] [--repeat 50] [--history-years N] [--reuse-sqlite [SMALL],BIG]
         [--reuse-postgres [URL_SMALL],URL_BIG]
 
 PostgreSQL needs WENMING_BENCH_POSTGRES_URL (a server URL; the script creates and drops its
@@ -39,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -83,13 +85,107 @@ def load(url: str, demo_args: str) -> float:
     return time.perf_counter() - started
 
 
+HISTORY_MARK = "history:"  # external_key of the copies history() makes: a database has them or not
+HISTORY_STEP = 364  # days back per year of history: whole weeks, so weekdays stay
+
+
+def _shifted(dialect: str, column: str, days: int) -> str:
+    """SQL for a datetime column moved ``days`` back. SQLite keeps them as text with the local
+    offset (``2026-09-15 14:30:00+08:00``, perhaps with microseconds): move the first 19
+    characters and keep the rest; China has no daylight saving, so the offset stays right."""
+    if dialect == "postgres":
+        return f"\"{column}\" - INTERVAL '{days} days'"
+    return f"strftime('%Y-%m-%d %H:%M:%S', substr(\"{column}\", 1, 19), '-{days} days') || substr(\"{column}\", 20)"
+
+
+async def history(years: int) -> tuple[int, float] | None:
+    """Give a loaded network ``years`` of past: year k is a copy of the occurrences of the
+    demo's year (``event_window``: the 365 days from three months ago that it plans lectures
+    and activities on), with their events, moved back 364 x k days, so the years before it
+    are as busy as it and no copy lands on today or later. In SQL (INSERT ... SELECT, one
+    transaction per year). The copies are past series that the horizon job never extends
+    (``materialised_until`` far ahead); they have no lecturers, overrides or search entries
+    (no canonical query reads those for the past). Then the figures kept on write are
+    rebuilt from the occurrences. Returns (occurrences added, seconds), or None if the
+    database has its history already."""
+    from tortoise import connections
+    from tortoise.fields import DatetimeField
+    from tortoise.transactions import in_transaction
+
+    from api.demo.programme import event_window
+    from api.domain import clock, kept_figures
+    from api.models.events import Event, Occurrence
+
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    if await Event.filter(external_key__startswith=HISTORY_MARK).exists():
+        return None
+    started = time.perf_counter()
+    if dialect == "sqlite":  # SQLite's default 2 MB page cache makes each year slower than the last (106 s, 231 s)
+        await conn.execute_script("PRAGMA cache_size = -2000000")  # KiB: up to 2 GB, for this connection only
+    first = clock.day_start(event_window(clock.local_date(clock.now()))[0])
+
+    def instant(moment) -> str:
+        text = f"'{clock.local(moment).isoformat(sep=' ')}'"  # as SQLite keeps them (local time, offset)
+        return f"CAST({text} AS TIMESTAMPTZ)" if dialect == "postgres" else text
+
+    year_of_demo = f'"starts_at" >= {instant(first)} AND "starts_at" < {instant(first + timedelta(days=HISTORY_STEP))}'
+    strides = {Event: await _max_id(conn, "event"), Occurrence: await _max_id(conn, "occurrence")}
+    copied = {  # which loaded rows each year copies (ids up to the stride: never earlier copies)
+        Event: f'"id" IN (SELECT "event_id" FROM "occurrence" WHERE "id" <= {strides[Occurrence]} AND {year_of_demo})',
+        Occurrence: f'"id" <= {strides[Occurrence]} AND {year_of_demo}',
+    }
+    never = instant(datetime(2100, 1, 1, tzinfo=clock.SHANGHAI))  # a horizon no job reaches: copies stay as made
+    added = 0
+    for year in range(1, years + 1):
+        days = HISTORY_STEP * year
+        async with in_transaction() as tx:
+            for model in (Event, Occurrence):
+                meta = model._meta
+                columns, values = [], []
+                for name in meta.db_fields:
+                    field = meta.fields_map[meta.fields_db_projection_reverse[name]]
+                    value = f'"{name}"'
+                    if name == "id":
+                        value = f'"id" + {year * strides[model]}'
+                    elif name == "event_id":
+                        value = f'"event_id" + {year * strides[Event]}'
+                    elif name == "external_key":
+                        value = f"'{HISTORY_MARK}{year}'"
+                    elif name == "lineage_id":
+                        value = "NULL"
+                    elif name == "materialised_until":
+                        value = never
+                    elif isinstance(field, DatetimeField):
+                        value = _shifted(dialect, name, days)
+                    columns.append(f'"{name}"')
+                    values.append(value)
+                table = meta.db_table
+                await tx.execute_query(f'INSERT INTO "{table}" ({", ".join(columns)}) '
+                                       f'SELECT {", ".join(values)} FROM "{table}" WHERE {copied[model]}')
+        added = await Occurrence.filter(id__gt=strides[Occurrence]).count()
+        print(f"  history: year {year} of {years}, {added:,} occurrences added, "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+    if dialect == "postgres":  # rows inserted with their own ids do not move the sequences
+        for table in ("event", "occurrence"):
+            await conn.execute_query(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    await kept_figures.rebuild()
+    return added, time.perf_counter() - started
+
+
+async def _max_id(conn, table: str) -> int:
+    _, rows = await conn.execute_query(f'SELECT MAX(id) AS m FROM "{table}"')
+    return int(dict(rows[0])["m"])
+
+
 def migrate(url: str) -> None:
     subprocess.run([WENMING, "migrate"], check=True, cwd=ROOT, env=os.environ | {"WENMING_DATABASE_URL": url},
                    stdout=subprocess.DEVNULL)
 
 
-async def inspect(url: str) -> dict:
-    """Counts, the horizon job twice (rows written and seconds), and the sites to ask about."""
+async def inspect(url: str, history_years: int = 0) -> dict:
+    """History if asked for, counts, the horizon job twice (rows written and seconds), and the
+    sites to ask about."""
     from tortoise import connections
 
     from api import db
@@ -101,6 +197,7 @@ async def inspect(url: str) -> dict:
     from api.models.sites import Site, SiteKind
 
     async with db.connected(url, timeouts=db.Timeouts(statement=None)):  # a big first start, ANALYZE
+        made = await history(history_years) if history_years else None
         horizon = []
         for _ in range(2):  # the first start after loading, then a restart
             started = time.perf_counter()
@@ -126,7 +223,7 @@ async def inspect(url: str) -> dict:
             "sites": await Site.all().count(), "events": await Event.all().count(),
             "occurrences": await Occurrence.all().count(), "horizon": horizon, "size": size,
             "centre": centre.id, "centre_week": sum(busy.values()), "station": station, "station_week": busy[station],
-            "from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat(),
+            "from": start.isoformat(), "to": (start + timedelta(days=7)).isoformat(), "history": made,
         }
 
 
@@ -190,16 +287,18 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def prepare(backend: str, url: str, demo_args: str | None) -> dict:
+def prepare(backend: str, url: str, demo_args: str | None, history_years: int = 0) -> dict:
     seconds = load(url, demo_args) if demo_args else None
     migrate(url)
-    found = asyncio.run(inspect(url))
+    found = asyncio.run(inspect(url, history_years))
     found["load_seconds"], found["url"] = seconds, url
     print(f"[{backend}] {found['sites']} sites, {found['events']} events, {found['occurrences']} occurrences"
           + (f", loaded in {seconds:.0f} s" if seconds else " (reused)")
           + f"; horizon job: first start {found['horizon'][0][0]} rows in {found['horizon'][0][1]:.1f} s, "
           f"restart {found['horizon'][1][0]} rows in {found['horizon'][1][1]:.1f} s; "
-          f"centre {found['centre_week']} occurrences in the week, station {found['station_week']}", flush=True)
+          f"centre {found['centre_week']} occurrences in the week, station {found['station_week']}"
+          + (f"; history: {found['history'][0]:,} occurrences added in {found['history'][1]:.0f} s"
+             if found["history"] else ""), flush=True)
     return found
 
 
@@ -216,12 +315,12 @@ def run_pair(small: dict, big: dict, repeat: int) -> None:
 def report(backend: str, small: dict, big: dict) -> None:
     print(f"\n### {backend}: {small['sites']:,} sites / {small['occurrences']:,} occurrences against "
           f"{big['sites']:,} sites / {big['occurrences']:,} occurrences\n")
-    print("| query | small p50 | small p99 | big p50 | big p99 | p99 big/small |")
-    print("|---|---|---|---|---|---|")
+    print("| query | small p50 | small p99 | big p50 | big p99 | p50 big/small | p99 big/small |")
+    print("|---|---|---|---|---|---|---|")
     for name in small["samples"]:
         s50, s99 = percentile(small["samples"][name], 50), percentile(small["samples"][name], 99)
         b50, b99 = percentile(big["samples"][name], 50), percentile(big["samples"][name], 99)
-        print(f"| {name} | {s50:.1f} ms | {s99:.1f} ms | {b50:.1f} ms | {b99:.1f} ms | {b99 / s99:.2f}x |")
+        print(f"| {name} | {s50:.1f} ms | {s99:.1f} ms | {b50:.1f} ms | {b99:.1f} ms | {b50 / s50:.2f}x | {b99 / s99:.2f}x |")
     print()
     print("| | small | big |")
     print("|---|---|---|")
@@ -236,6 +335,9 @@ def report(backend: str, small: dict, big: dict) -> None:
     for label, i in (("horizon job, first start", 0), ("horizon job, restart", 1)):
         print(f"| {label} | {small['horizon'][i][0]:,} rows, {small['horizon'][i][1]:.1f} s "
               f"| {big['horizon'][i][0]:,} rows, {big['horizon'][i][1]:.1f} s |")
+    if big["history"]:
+        print(f"| history added | | {big['history'][0]:,} occurrences in {big['history'][1]:.0f} s "
+              f"({big['history'][0] / big['history'][1]:.0f}/s) |")
     print(f"| database size | {small['size'] / 2**20:.0f} MiB | {big['size'] / 2**20:.0f} MiB |")
     print(f"| server RSS after the run | {small['rss']:.0f} MiB | {big['rss']:.0f} MiB |")
     print(f"| occurrences in the county's week / the station's | {small['centre_week']} / {small['station_week']} "
@@ -266,6 +368,9 @@ def main() -> None:
     parser.add_argument("--big", default="--scale 50", help="wenming demo arguments of the big network")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=50, help="samples of each query")
+    parser.add_argument("--history-years", type=int, default=0,
+                        help="give the big network N years of past occurrences (copies of its loaded year; "
+                             "once: a database that has them is left as it is)")
     parser.add_argument("--reuse-sqlite", help="SMALL,BIG: SQLite files loaded before (one may be empty: loaded)")
     parser.add_argument("--reuse-postgres", help="SMALL,BIG: PostgreSQL URLs loaded before (one may be empty: loaded)")
     parser.add_argument("--serve", nargs=2, metavar=("DB_URL", "PORT"), help=argparse.SUPPRESS)
@@ -276,14 +381,14 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
 
     for backend in args.backends.split(","):
-        demos = (("small", args.small), ("big", args.big))
+        demos = (("small", args.small, 0), ("big", args.big, args.history_years))
         reuse = (args.reuse_sqlite if backend == "sqlite" else args.reuse_postgres) or ","
         reused = reuse.split(",")
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as tmp:
-                runs = [prepare(backend, f"sqlite://{Path(old).resolve()}", None) if old else
-                        prepare(backend, f"sqlite://{tmp}/{label}.sqlite3", demo)
-                        for (label, demo), old in zip(demos, reused)]
+                runs = [prepare(backend, f"sqlite://{Path(old).resolve()}", None, years) if old else
+                        prepare(backend, f"sqlite://{tmp}/{label}.sqlite3", demo, years)
+                        for (label, demo, years), old in zip(demos, reused)]
                 run_pair(*runs, args.repeat)
         else:
             server = os.environ.get("WENMING_BENCH_POSTGRES_URL")
@@ -292,14 +397,14 @@ def main() -> None:
                 continue
             runs, made = [], []
             try:
-                for (label, demo), old in zip(demos, reused):
+                for (label, demo, years), old in zip(demos, reused):
                     if old:
-                        runs.append(prepare(backend, old, None))
+                        runs.append(prepare(backend, old, None, years))
                         continue
                     name = f"wenming_bench_scale_{label}_{os.getpid()}"
                     _psql(server, f"CREATE DATABASE {name}")
                     made.append(name)
-                    runs.append(prepare(backend, _postgres_database(server, name), demo))
+                    runs.append(prepare(backend, _postgres_database(server, name), demo, years))
                 run_pair(*runs, args.repeat)
             finally:
                 for name in made:
