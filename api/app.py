@@ -110,7 +110,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
                     yield
                 return
             await db.migrate(settings.database_url)
-            async with db.connected(settings.database_url, timeouts=settings.db_timeouts):
+            async with db.connected(settings.database_url, timeouts=settings.db_timeouts,
+                                    replica_url=settings.database_replica_url,
+                                    replica_max_lag=settings.replica_max_lag_seconds):
                 if await holidays.ensure_filled():  # a fresh database: the holiday table's default years
                     log.info("holiday table filled for %d-%d", holidays.DEFAULT_YEARS[0], holidays.DEFAULT_YEARS[-1])
                 task = asyncio.create_task(_keep_horizon_rolling())

@@ -212,6 +212,8 @@ def serve(
     settings = _settings()
     try:
         preflight.check_listen(host, port)
+        if settings.database_replica_url:  # refuses a replica beside anything but PostgreSQL
+            db.replica_connection(settings.database_url, settings.database_replica_url)
     except ConfigError as exc:
         raise fail(exc.message) from None
     _migrate(settings.database_url)
@@ -226,6 +228,10 @@ def serve(
         os.environ[env_name("public_url")] = base
         get_settings.cache_clear()
         console.print(f"Feed links carry {base}: set WENMING_PUBLIC_URL to the address subscribers reach", highlight=False)
+    if settings.database_replica_url:
+        console.print("Anonymous reads (feeds, boards, GraphQL queries) go to the read replica "
+                      f"(WENMING_DATABASE_REPLICA_URL) while it is at most {settings.replica_max_lag_seconds:g} s behind",
+                      highlight=False)
     for warning in serve_warnings(settings, workers):
         console.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
     from api.limits.server import uvicorn_options

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
         "sqlite://wenming.sqlite3",
         description="Tortoise database URL: sqlite://path.sqlite3 or postgres://user@host:5432/db",
     )
+    database_replica_url: str | None = Field(
+        None,
+        description="A PostgreSQL streaming replica of WENMING_DATABASE_URL: anonymous reads of feeds, boards and "
+        "GraphQL queries go there while it is at most WENMING_REPLICA_MAX_LAG_SECONDS behind; unset: one database",
+    )
+    replica_max_lag_seconds: float = Field(
+        5, ge=0, description="How far behind the primary the read replica may be and still answer reads; "
+        "further behind or down, every read goes to the primary",
+    )
     public_url: str | None = Field(
         None,
         description="Base URL clients reach this service at, used in feed links, UIDs and URLs "

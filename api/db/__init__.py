@@ -18,6 +18,8 @@ from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connections
 from tortoise.migrations.api import migrate as tortoise_migrate
 
+from api.settings import ConfigError
+
 MODEL_MODULES = [
     "api.models.sites",
     "api.models.platforms",
@@ -71,6 +73,20 @@ def _connection(database_url: str, timeouts: Timeouts) -> dict:
     return config
 
 
+def replica_connection(database_url: str, replica_url: str, timeouts: Timeouts | None = None) -> dict:
+    """The read replica's connection (api/db/replica.py): PostgreSQL beside a PostgreSQL primary,
+    read-only in every session, so a write sent there by mistake fails at once, as on a standby."""
+    for name, url in (("WENMING_DATABASE_URL", database_url), ("WENMING_DATABASE_REPLICA_URL", replica_url)):
+        if not url.startswith(("postgres://", "postgresql://")):
+            raise ConfigError(f"WENMING_DATABASE_REPLICA_URL needs PostgreSQL for both databases, but {name} is "
+                              f"{url.split(':', 1)[0]}: a read replica is a PostgreSQL standby of the primary")
+    config = _connection(replica_url, timeouts or Timeouts())
+    config["engine"] = "api.db.replica"
+    config["credentials"]["server_settings"] = {
+        **(config["credentials"].get("server_settings") or {}), "default_transaction_read_only": "on"}
+    return config
+
+
 def tortoise_config(database_url: str, timeouts: Timeouts | None = None) -> dict:
     return {
         "connections": {"default": _connection(database_url, timeouts or Timeouts())},
@@ -117,13 +133,19 @@ async def migrate(database_url: str, progress: Callable[[str, str, str], object]
 
 
 @asynccontextmanager
-async def connected(database_url: str, *, global_fallback: bool = True,
-                    timeouts: Timeouts | None = None) -> AsyncIterator[None]:
-    """Open the ORM for the duration of the block (the app's lifespan, a CLI command)."""
+async def connected(database_url: str, *, global_fallback: bool = True, timeouts: Timeouts | None = None,
+                    replica_url: str | None = None, replica_max_lag: float = 5.0) -> AsyncIterator[None]:
+    """Open the ORM for the duration of the block (the app's lifespan, a CLI command); with
+    ``replica_url``, reads that may be stale go there (api/db/replica.py)."""
+    from api.db import replica
+
     await Tortoise.init(config=tortoise_config(database_url, timeouts), _enable_global_fallback=global_fallback)
     try:
+        if replica_url:
+            replica.attach(replica_connection(database_url, replica_url, timeouts), replica_max_lag)
         yield
     finally:
+        await replica.detach()
         await Tortoise.close_connections()
 
 

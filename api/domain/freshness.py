@@ -33,12 +33,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tortoise import connections
 
+from api.db import replica
 from api.domain.clock import SHANGHAI
 from api.models.events import Campaign, Event, EventLecturer, EventOverride, Occurrence
 from api.models.freshness import DeletionMark
@@ -103,8 +105,14 @@ ROW_MODELS = {"site": Site, "venue": Venue, "platform": Platform, "team": Team, 
 
 
 async def watermark() -> tuple:
-    """Compared, never interpreted: equal watermarks mean no public data changed."""
-    _, rows = await connections.get("default").execute_query(WATERMARK_SQL)
+    """Compared, never interpreted: equal watermarks mean no public data changed. Always the
+    primary's: it says what has been written (the read replica may be behind)."""
+    with replica.primary():
+        _, rows = await connections.get("default").execute_query(WATERMARK_SQL)
+    return _mark(rows)
+
+
+def _mark(rows: list) -> tuple:
     return tuple(str(v) for v in rows[0])  # str: SQLite gives text, PostgreSQL datetimes
 
 
@@ -120,6 +128,23 @@ async def trim_deletion_marks() -> int:
         if newest is not None:
             trimmed += await DeletionMark.filter(table_name=table, id__lt=newest).delete()
     return trimmed
+
+
+@asynccontextmanager
+async def reads_no_older_than(mark: tuple | None) -> AsyncIterator[None]:
+    """The block computes an answer that will be cached and given an ETag as of ``mark`` (the
+    primary's watermark): its reads go to the replica only if the replica's watermark is that
+    one, so a cached answer never holds older data than its generation says and an ETag never
+    goes back (api/db/replica.py). Equal or not is all that is asked: a replica ahead of the
+    mark (a write since) is not used either, which costs a primary read, never a wrong answer."""
+    if replica.uses_replica():
+        _, rows = await replica.reading().execute_query(WATERMARK_SQL)
+        if mark is None or _mark(rows) != mark:
+            replica.health.counts["primary_behind_watermark"] += 1
+            with replica.primary():
+                yield
+            return
+    yield
 
 
 def ancestors(path: str | None) -> list[Key]:
@@ -228,7 +253,16 @@ class ChangeTracker:
             self.generation += 1
             self._log.append((self.generation, change))
 
+    @property
+    def mark(self) -> tuple | None:
+        """The watermark of the last sync (the primary's)."""
+        return self._mark
+
     async def _read(self) -> None:
+        with replica.primary():  # what changed is what the primary holds; a request may allow the replica
+            await self._read_primary()
+
+    async def _read_primary(self) -> None:
         started = time.monotonic()
         mark = await watermark()
         self.syncs += 1

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from tortoise import connections
 
+from api.db import replica
 from api.domain import sites as tree  # a module import: sites.py calls back into this one
 from api.models.sites import Site, SiteKind
 
@@ -64,7 +65,7 @@ async def below(site_ids: Sequence[int]) -> list[dict[str, int]]:
     """The counts below each site, kinds with none left out, in one statement."""
     if not site_ids:
         return []
-    conn = connections.get("default")
+    conn = replica.reading()
     marks = ", ".join(_marks(conn.capabilities.dialect, len(site_ids)))
     _, rows = await conn.execute_query(
         f"SELECT site_id, kind, n FROM site_subtree_count WHERE site_id IN ({marks}) AND n > 0", list(site_ids)

@@ -32,11 +32,11 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from tortoise import connections
 from tortoise.queryset import ValuesListQuery
 
+from api.db import replica
 from api.domain import compression, occurrences
-from api.domain.freshness import ChangeTracker, Dependencies, ancestors
+from api.domain.freshness import ChangeTracker, Dependencies, ancestors, reads_no_older_than
 from api.domain.occurrences import OccurrenceFilter
 from api.feeds import render
 from api.feeds.cache import BlockCache, ChangeClock, WeightedLRU
@@ -94,7 +94,7 @@ async def _by_event_ids(sql: str, ids: Sequence[int]) -> list:
     array on PostgreSQL, JSON on SQLite): no long IN lists to build or parse."""
     if not ids:
         return []
-    conn = connections.get("default")
+    conn = replica.reading()
     if conn.capabilities.dialect == "postgres":
         _, rows = await conn.execute_query(sql.format(ids="= ANY($1::int[])"), [list(ids)])
     else:
@@ -261,7 +261,8 @@ class FeedService:
         else:
             since = tracker.generation  # read first: a write racing the work below is a later change
             try:
-                result, deps = await self._compute(scope, params)
+                async with reads_no_older_than(tracker.mark):
+                    result, deps = await self._compute(scope, params)
             except FeedError as exc:  # a feed too large stays too large until something changes
                 result, deps = exc, Dependencies.unknown()
             self._memo.put(feed_key, _Memo(since, now, result, deps), weight=1 + len(getattr(result, "events", ())))
@@ -381,7 +382,8 @@ class FeedService:
                     self.blocks.put(keys[event_id], block)
             missing = [event_id for event_id in missing if event_id not in blocks]
         if missing:
-            data = await load_events(missing)
+            async with reads_no_older_than(self.tracker.mark):  # rendered blocks are cached by their stamps
+                data = await load_events(missing)
             rendered = await run_in_threadpool(render.render_events, data, self.site)
             self.renders += len(data)
             for item, block in zip(data, rendered, strict=True):

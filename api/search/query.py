@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise import connections
 
+from api.db import replica
 from api.domain import clock
 from api.models.events import Occurrence
 from api.models.search import SearchDoc, SearchKind
@@ -190,7 +190,7 @@ def _tiers(p: _Parts) -> list[tuple[int, _Arm, list[str]]]:
 
 
 def _conn():
-    return connections.get("default")
+    return replica.reading()  # the primary, or the replica for a request that allows it
 
 
 def _postgres(conn) -> bool:

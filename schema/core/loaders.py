@@ -17,6 +17,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
 
+from api.db import replica
 from api.domain import clock, site_counts
 from api.models.content import Image, Report, ReportStatus
 from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence
@@ -64,7 +65,7 @@ def _upcoming(per_site: int, by: str = "site_id") -> DataLoader[int, list[Occurr
             f"FROM occurrence WHERE ends_at > {p[0]} AND event_status = {p[1]} AND cancelled = {p[2]} "
             f"AND {by} IN ({marks})) ranked WHERE n <= {int(per_site)}"
         )
-        _, rows = await connections.get("default").execute_query(sql, [now, EventStatus.PUBLISHED.value, False, *keys])
+        _, rows = await replica.reading().execute_query(sql, [now, EventStatus.PUBLISHED.value, False, *keys])
         ids = [(list(r.values()) if hasattr(r, "values") else list(r))[0] for r in rows]
         groups: dict[int, list[Occurrence]] = defaultdict(list)
         for occ in await Occurrence.filter(id__in=ids).order_by("starts_at", "id"):
@@ -87,7 +88,7 @@ async def _occurrences_by_key(keys: Sequence[tuple[int, datetime]]) -> list[Occu
 async def _report_team_ids(report_ids: Sequence[int]) -> list[list[int]]:
     """The teams each report names (the report_team link table has no model of its own)."""
     sql = f"SELECT report_id, team_id FROM report_team WHERE report_id IN ({_placeholders(len(report_ids))}) ORDER BY team_id"
-    _, rows = await connections.get("default").execute_query(sql, list(report_ids))
+    _, rows = await replica.reading().execute_query(sql, list(report_ids))
     groups: dict[int, list[int]] = defaultdict(list)
     for row in rows:
         report_id, team_id = list(row.values()) if hasattr(row, "values") else list(row)

@@ -58,7 +58,8 @@ from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from api.domain import availability, clock, compression
-from api.domain.freshness import ChangeTracker, Dependencies, watermark
+from api.db import replica
+from api.domain.freshness import ChangeTracker, Dependencies, reads_no_older_than, watermark
 from api.shared_cache import SharedCache, digest
 from schema.core import request_json
 
@@ -204,7 +205,8 @@ class PersistedDocuments:
             return exc.response()
         if "authorization" in request.headers:
             try:
-                response = await self._run(request, execute, doc_id, variables)
+                with replica.primary():  # a token holder reads their own writes
+                    response = await self._run(request, execute, doc_id, variables)
             except HTTPException as exc:  # a refused credential (401)
                 response = PlainTextResponse(exc.reason, status_code=exc.status_code)
             response.headers["Cache-Control"] = "private, no-store"
@@ -218,9 +220,14 @@ class PersistedDocuments:
             if (answer is None or not tracker.unchanged(answer.deps, answer.checked)
                     or (answer.changes_at is not None and now >= answer.changes_at)):
                 since = tracker.generation
-                shared_key = digest("answer", key, await watermark()) if self.shared else None
-                result = await self._from_shared(shared_key, key, now, since) or await self._compute(
-                    request, execute, key, since, shared_key)
+                mark = await watermark() if self.shared else tracker.mark
+                shared_key = digest("answer", key, mark) if self.shared else None
+                result = await self._from_shared(shared_key, key, now, since)
+                if result is None:
+                    # From the read replica when it holds what the primary held at `mark`.
+                    with replica.stale_reads_allowed():
+                        async with reads_no_older_than(mark):
+                            result = await self._compute(request, execute, key, since, shared_key)
                 if isinstance(result, Response):  # errors: answered as they are, never cached
                     if result.status_code != 503 or answer is None:
                         result.headers["Cache-Control"] = "no-store"

@@ -30,6 +30,7 @@ from api.domain import availability
 from api.domain.errors import DomainError
 from schema.core import query_cost
 from schema.core.document_shape import refusals, shape_rule
+from schema.core.replica_reads import ReplicaReads
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -118,5 +119,6 @@ EXTENSIONS = [
     ShapeFirstValidation,
     CostLimiter,
     QueryDeadline,
+    ReplicaReads,
     partial(MaskErrors, should_mask_error=should_mask, error_message="Internal error; it has been logged."),
 ]

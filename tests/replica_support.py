@@ -1,0 +1,56 @@
+"""A read replica attached to the tests' running ORM (api/db/replica.py), for tests/test_replica.py.
+
+The tests' "replicas" are PostgreSQL databases that are not standbys: the test database itself
+(a replica that is never behind), an empty migrated database (one that is far behind: what
+it answers shows which requests read it), or an address that refuses connections."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from api import db as api_db
+from api.db import replica
+
+
+@asynccontextmanager
+async def attached(primary_url: str, replica_url: str, *, max_lag: float = 5.0) -> AsyncIterator[None]:
+    """The replica as `wenming serve` attaches it (api.db.connected), on the open ORM."""
+    replica.attach(api_db.replica_connection(primary_url, replica_url, api_db.Timeouts(connect=1, pool=1, statement=5)),
+                   max_lag)
+    try:
+        yield
+    finally:
+        await replica.detach()
+
+
+@asynccontextmanager
+async def empty_database(primary_url: str, suffix: str = "replica") -> AsyncIterator[str]:
+    """A migrated database with no rows beside the test database: a replica far behind."""
+    parts = urlsplit(primary_url)
+    name = f"{parts.path.lstrip('/')}_{suffix}"
+    server = urlunsplit(parts._replace(path="/postgres"))
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    # Migrated by another process: api.db.migrate closes the ORM it opened, this one's included.
+    migrate = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", f"import asyncio; from api import db; asyncio.run(db.migrate({url!r}))")
+    assert await migrate.wait() == 0, "migrating the empty replica database failed"
+    try:
+        yield url
+    finally:
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await conn.close()

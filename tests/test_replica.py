@@ -1,0 +1,193 @@
+"""Reads that may be stale go to the read replica (api/db/replica.py); everything else, and any
+read when the replica is behind or down, to the primary.
+
+The "replica" that shows where a request read is an empty migrated database (a replica far
+behind): an answer with no sites came from it. The one that is never behind is the test
+database itself; the one that is down is an address that refuses connections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from tortoise.transactions import in_transaction
+
+from api import db as api_db
+from api.app import create_app
+from api.db import replica
+from api.models.sites import Site
+from api.settings import ConfigError
+from tests.auth_support import make_callers, post
+from tests.network import build, gid
+from tests.replica_support import attached, empty_database
+
+SITES = "{ sites(first: 50) { totalCount } }"
+NAME = "query($id: ID!) { node(id: $id) { ... on Site { name } } }"
+RENAME = "mutation($input: UpdateSiteInput!) { updateSite(input: $input) { site { name } errors { code } } }"
+MARCH = {"from": "2026-03-01", "to": "2026-04-01"}
+REFUSED = "postgres://postgres@127.0.0.1:9/wenming"  # the discard port: nothing listens there
+
+
+def test_the_replica_connection_is_read_only_postgresql():
+    config = api_db.replica_connection("postgres://postgres@db1/wenming", "postgres://postgres@db2/wenming")
+    assert config["engine"] == "api.db.replica"
+    assert config["credentials"]["server_settings"]["default_transaction_read_only"] == "on"
+    with pytest.raises(ConfigError, match="WENMING_DATABASE_REPLICA_URL needs PostgreSQL .* WENMING_DATABASE_URL is sqlite"):
+        api_db.replica_connection("sqlite://wenming.sqlite3", "postgres://postgres@db2/wenming")
+    with pytest.raises(ConfigError, match="WENMING_DATABASE_REPLICA_URL is sqlite"):
+        api_db.replica_connection("postgres://postgres@db1/wenming", "sqlite://other.sqlite3")
+
+
+async def test_without_a_replica_anonymous_reads_use_the_one_database(client, db):
+    await build()
+    response = await post(client, None, SITES)
+    assert response.json()["data"]["sites"]["totalCount"] > 0
+    assert not replica.health.configured and not replica.health.counts
+
+
+@pytest.fixture
+async def postgres(db):
+    if db.name != "postgres":
+        pytest.skip("a read replica is a PostgreSQL standby")
+    return db
+
+
+@pytest.fixture(scope="module")
+async def empty_url(backend) -> AsyncIterator[str | None]:
+    """An empty migrated database (made once for the module: migrating takes seconds)."""
+    if backend.name != "postgres":
+        yield None
+        return
+    async with empty_database(backend.url) as url:
+        yield url
+
+
+@pytest.fixture
+async def behind(postgres, empty_url) -> AsyncIterator[str]:
+    """A replica far behind (the empty database) attached, checked and in use."""
+    async with attached(postgres.url, empty_url):
+        assert await replica.health.check() == "ok"
+        yield empty_url
+
+
+@pytest.fixture
+async def app_client(settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, manage_db=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
+
+
+async def _count(client: httpx.AsyncClient, token: str | None = None) -> int:
+    response = await post(client, token, SITES)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["sites"]["totalCount"]
+
+
+async def test_anonymous_queries_read_the_replica_and_token_holders_read_their_writes(behind, app_client):
+    net = await build()
+    callers = await make_callers(net)
+    assert await _count(app_client) == 0  # anonymous: the replica, which has none of it yet
+    assert await _count(app_client, callers.editor) > 0  # a token: the primary
+
+    renamed = await post(app_client, callers.editor, RENAME, input={
+        "id": gid("Site", net.station.id), "version": net.station.version, "name": "洛阳村实践站"})
+    assert renamed.json()["data"]["updateSite"] == {"site": {"name": "洛阳村实践站"}, "errors": []}
+    mine = await post(app_client, callers.editor, NAME, id=gid("Site", net.station.id))
+    assert mine.json()["data"]["node"] == {"name": "洛阳村实践站"}  # read-your-writes
+    anonymous = await post(app_client, None, NAME, id=gid("Site", net.station.id))
+    assert anonymous.json()["data"]["node"] is None  # the replica has not got it: stale, as allowed
+    assert replica.health.counts["replica_statements"] > 0
+
+
+async def test_reads_inside_a_transaction_and_raw_sql_choose_like_the_router(behind):
+    await build()
+    with replica.stale_reads_allowed():
+        assert await Site.all().count() == 0  # the replica
+        assert replica.reading().connection_name == replica.REPLICA
+        async with in_transaction():
+            assert await Site.all().count() > 0  # a write's transaction reads what it writes on
+            assert replica.reading().connection_name == "default"
+        with replica.primary():
+            assert await Site.all().count() > 0
+    assert await Site.all().count() > 0  # a request that said nothing: the primary
+
+
+async def test_a_lagging_replica_sends_reads_to_the_primary(behind, app_client, monkeypatch):
+    await build()
+
+    async def lag() -> float:
+        return 30.0
+
+    monkeypatch.setattr(replica, "_lag", lag)
+    assert await replica.health.check() == "lagging"
+    assert replica.health.lag == 30.0
+    assert await _count(app_client) > 0
+    assert replica.health.counts["primary_lagging"] >= 1
+
+
+async def test_a_replica_that_is_down_never_fails_a_request(postgres, app_client):
+    await build()
+    async with attached(postgres.url, REFUSED):
+        assert await replica.health.check() == "down"
+        assert await _count(app_client) > 0
+        # Down since the last check: its statement fails, runs on the primary, and marks it down.
+        replica.health.state = "ok"
+        assert await _count(app_client) > 0
+        assert replica.health.state == "down"
+        assert replica.health.counts["statements_rerun_on_primary"] >= 1
+
+
+async def test_feeds_and_boards_are_never_computed_on_a_replica_behind_the_watermark(behind, app_client):
+    """A cached answer and its ETag are as of the primary's watermark: a replica behind it
+    (here: empty) is not read for them, so a client never gets an older ETag back."""
+    net = await build()
+    feed = await app_client.get(f"/feeds/sites/{net.station.id}.ics", params=MARCH)
+    assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
+    board = await app_client.get("/graphql", params={"documentId": "board",
+                                                     "variables": json.dumps({"site": gid("Site", net.station.id)})})
+    assert board.status_code == 200 and board.json()["data"]["board"] is not None
+    assert replica.health.counts["primary_behind_watermark"] >= 2
+
+
+async def test_feeds_and_boards_read_a_replica_that_is_caught_up_and_keep_their_etags(postgres, settings):
+    net = await build()
+    path, params = f"/feeds/sites/{net.station.id}.ics", MARCH
+    board = {"documentId": "board", "variables": json.dumps({"site": gid("Site", net.station.id)})}
+
+    async def answers() -> tuple[str, str]:
+        app = create_app(settings, manage_db=False)  # a new app: nothing cached yet
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            feed, screen = await client.get(path, params=params), await client.get("/graphql", params=board)
+            assert feed.status_code == 200 and screen.status_code == 200
+            return feed.headers["etag"], screen.headers["etag"]
+
+    on_primary = await answers()
+    async with attached(postgres.url, postgres.url):  # a replica that is never behind
+        assert await replica.health.check() == "ok"
+        on_replica = await answers()
+        assert replica.health.counts["replica_statements"] > 0
+        assert replica.health.counts["primary_behind_watermark"] == 0
+    assert on_replica == on_primary
+
+
+async def test_a_read_cancelled_by_the_standbys_replay_is_read_on_the_primary(postgres, app_client, monkeypatch):
+    from tortoise.exceptions import OperationalError
+
+    from api.db.postgres import PostgresClient
+
+    await build()
+    original = PostgresClient.execute_query
+
+    async def conflicting(self, query, values=None):
+        if isinstance(self, replica.ReplicaClient):
+            raise OperationalError("canceling statement due to conflict with recovery")
+        return await original(self, query, values)
+
+    async with attached(postgres.url, postgres.url):
+        assert await replica.health.check() == "ok"
+        monkeypatch.setattr(PostgresClient, "execute_query", conflicting)
+        assert await _count(app_client) > 0
+        assert replica.health.counts["statements_rerun_on_primary"] >= 1
+        assert replica.health.state == "ok"  # the replica is fine: only that statement moved
