@@ -191,3 +191,21 @@ async def test_a_read_cancelled_by_the_standbys_replay_is_read_on_the_primary(po
         assert await _count(app_client) > 0
         assert replica.health.counts["statements_rerun_on_primary"] >= 1
         assert replica.health.state == "ok"  # the replica is fine: only that statement moved
+
+
+async def test_a_subscription_reads_the_primary_while_the_replica_is_behind(behind, settings):
+    """A live update is never behind the write that caused it: the subscriber's occurrence is
+    read on the primary (the replica here has no rows at all)."""
+    from api.live.occurrences import CHANNEL
+    from tests.live_support import GraphQLSocket, edit_through, listening, serving
+
+    changes = """subscription($within: ID!) { occurrenceChanges(within: $within) {
+      change occurrence { title site { name } } } }"""
+    net = await build()
+    app = create_app(settings, manage_db=False)
+    async with serving(app) as server, GraphQLSocket.open(server.ws_url) as screen:
+        await screen.subscribe(changes, within=gid("Site", net.institute.id))
+        await listening(app, CHANNEL)
+        await edit_through(app, net.fair, title="科普集市（改期）")
+        told = (await screen.next())["data"]["occurrenceChanges"]
+        assert told["occurrence"] == {"title": "科普集市（改期）", "site": {"name": net.institute.name}}
