@@ -7,6 +7,7 @@ database itself; the one that is down is an address that refuses connections."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -28,6 +29,13 @@ NAME = "query($id: ID!) { node(id: $id) { ... on Site { name } } }"
 RENAME = "mutation($input: UpdateSiteInput!) { updateSite(input: $input) { site { name } errors { code } } }"
 MARCH = {"from": "2026-03-01", "to": "2026-04-01"}
 REFUSED = "postgres://postgres@127.0.0.1:9/wenming"  # the discard port: nothing listens there
+
+
+@pytest.fixture(autouse=True)
+def checked_only_when_asked(monkeypatch):
+    """The replica is checked when a test says (health.check()), never by a request in the
+    background: on a loaded machine a check could otherwise undo the state a test set."""
+    monkeypatch.setattr(replica, "CHECK_SECONDS", 3600.0)
 
 
 def test_the_replica_connection_is_read_only_postgresql():
@@ -209,3 +217,15 @@ async def test_a_subscription_reads_the_primary_while_the_replica_is_behind(behi
         await edit_through(app, net.fair, title="科普集市（改期）")
         told = (await screen.next())["data"]["occurrenceChanges"]
         assert told["occurrence"] == {"title": "科普集市（改期）", "site": {"name": net.institute.name}}
+
+
+async def test_a_request_starts_the_check_in_the_background_and_reads_the_primary_meanwhile(postgres, app_client,
+                                                                                           monkeypatch):
+    await build()
+    monkeypatch.setattr(replica, "CHECK_SECONDS", 0.0)
+    async with attached(postgres.url, postgres.url):
+        assert replica.health.state == "unchecked"
+        assert await _count(app_client) > 0  # not checked yet: the primary, and a check starts
+        assert replica.health.counts["primary_unchecked"] == 1
+        await asyncio.wait_for(replica.health._check, 10)
+        assert replica.health.state == "ok" and replica.health.lag == 0.0
