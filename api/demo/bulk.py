@@ -30,6 +30,7 @@ from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from api.db.deferred_indexes import deferred_indexes
 from api.domain import occurrences, validation
 from api.domain.clock import local
 from api.domain.errors import DomainError
@@ -40,7 +41,8 @@ from api.domain.teams import check_fields as check_team_fields
 from api.domain.recurrence import Adjusted, Change
 from api.models.events import Event, EventLecturer, EventOverride, Occurrence
 from api.models.search import SearchDoc
-from api.search.index import MODELS, Memo, bulk_indexing, entries, follow
+from api.search.index import MODELS, bulk_indexing, entries, follow, is_public, texts
+from api.search.parallel import Tokenising
 from api.models.people import Person
 from api.models.sites import Site, SiteKind, Venue
 from api.models.teams import Membership, Team
@@ -65,6 +67,7 @@ class BulkWriter:
         self._team_homes: dict[int, int] = {}  # team id -> home site id
         self._last_ends: dict[int, datetime] = {}  # event id -> end of its last occurrence
         self.occurrence_count = 0
+        self._tokenising: Tokenising | None = None
 
     @classmethod
     async def start(cls) -> BulkWriter:
@@ -143,23 +146,35 @@ class BulkWriter:
                 title=change.get("title"), venue_id=change.get("venue_id"), version=2,
             ))
 
+    def _tokenise(self) -> Tokenising:
+        """Every distinct title and body the index will hold, sent to be tokenised."""
+        public = [(kind, row) for kind, model in MODELS.items() for row in self.rows.get(model, ()) if is_public(kind, row)]
+        return Tokenising((texts(kind, row)[0] for kind, row in public), (texts(kind, row)[1] for kind, row in public))
+
+    def close(self) -> None:
+        """Stop the tokenising workers, if the load failed before ``index`` collected them."""
+        if self._tokenising is not None:
+            self._tokenising.close()
+
     # -- writing ---------------------------------------------------------------------------
 
     async def finish(self, progress: Progress | None = None) -> None:
         """Write every kept row, then the events' occurrences. Call inside the load's transaction."""
         report = progress or (lambda stage, done, total: None)
+        self._tokenising = self._tokenise()  # in worker processes, while the rows are written
         total, done = sum(len(rows) for rows in self.rows.values()), 0
         report("writing rows", 0, total)
-        for model, _ in TABLES:
-            rows = self.rows[model]
-            columns, values = _converter(model)
-            for i in range(0, len(rows), BATCH):
-                chunk = rows[i:i + BATCH]
-                await _insert(model, columns, [values(r) for r in chunk])
-                done += len(chunk)
-                report("writing rows", done, total)
-        await _advance_sequences([model for model, given in TABLES if given])
-        self._last_ends = await self._occurrences(report)
+        async with deferred_indexes([model._meta.db_table for model in (*self.rows, Occurrence)], report):
+            for model, _ in TABLES:
+                rows = self.rows[model]
+                columns, values = _converter(model)
+                for i in range(0, len(rows), BATCH):
+                    chunk = rows[i:i + BATCH]
+                    await _insert(model, columns, [values(r) for r in chunk])
+                    done += len(chunk)
+                    report("writing rows", done, total)
+            await _advance_sequences([model for model, given in TABLES if given])
+            self._last_ends = await self._occurrences(report)
 
     async def _occurrences(self, report: Progress) -> dict[int, datetime]:
         """Materialise every event's instances up to the horizon by the rule the edits use
@@ -200,10 +215,12 @@ class BulkWriter:
         which come last in it too."""
         report = progress or (lambda stage, done, total: None)
         total = sum(len(self.rows.get(model, ())) for model in MODELS.values())
-        done, memo = 0, Memo()
-        columns, values = _converter(SearchDoc, from_dict=True)
         report("search index", 0, total)
-        async with bulk_indexing():
+        memo = await (self._tokenising or self._tokenise()).memo()
+        self._tokenising = None
+        done = 0
+        columns, values = _converter(SearchDoc, from_dict=True)
+        async with bulk_indexing(), deferred_indexes([SearchDoc._meta.db_table], report, "search index: indexes"):
             for kind, model in MODELS.items():
                 rows = self.rows.get(model, ())  # the demo writes no reports
                 for i in range(0, len(rows), BATCH):

@@ -152,12 +152,18 @@ async def load_demo(
         stage = _Stage(progress, "events", len(plans))
         await programme.write(plans, stage.tick, writer)
         stage.finish()
-        await writer.finish(progress)
-        if bulk:  # the bulk writer bypasses the domain's writes, which keep these
-            await kept_figures.rebuild()
-        showcase_events, showcase_overrides = await create_showcase(platform_ids, loaded_at)
+        try:
+            await writer.finish(progress)
+            stage = _Stage(progress, "figures kept on write", 1)
+            if bulk:  # the bulk writer bypasses the domain's writes, which keep these
+                await kept_figures.rebuild()
+            stage.tick()
+            stage.finish()
+            showcase_events, showcase_overrides = await create_showcase(platform_ids, loaded_at)
 
-        await writer.index(progress)  # reports its own stage
+            await writer.index(progress)  # reports its own stage
+        finally:
+            writer.close()
 
         counts = {
             "platforms": platforms_created,

@@ -57,6 +57,9 @@ class DirectWriter:
     async def finish(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Everything is written already."""
 
+    def close(self) -> None:
+        """Nothing runs beside the load."""
+
     async def index(self, progress: Callable[[str, int, int], None] | None = None) -> None:
         """Written straight through the domain (no audited writes), so the index is built once here."""
         await reindex(progress and (lambda kind, done, total: progress(f"search index: {kind.lower()}s", done, total)))
