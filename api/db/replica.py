@@ -69,6 +69,9 @@ class Health:
         self.configure(False)
 
     def configure(self, configured: bool, max_lag: float = 5.0) -> None:
+        pending = getattr(self, "_check", None)
+        if pending is not None and not pending.done():
+            pending.cancel()  # a check of the replica being detached
         self.configured = configured
         self.max_lag = max_lag
         self.state = "unchecked"  # ok, lagging, down
