@@ -3,7 +3,7 @@ to the head, on SQLite and PostgreSQL, without hanging, losing rows or leaving a
 without its default, and the server then answers on those rows.
 
 The database is built by tests/upgrade_support.py: every committed migration but the last is
-applied one at a time, and after each one every empty table gets a row, so each migration
+applied in order, and after each one every empty table gets a row, so each migration
 (a new one included, with no change here) runs on tables holding rows written before it.
 Session 23 shipped a migration that failed on such a database and left `wenming migrate`
 hanging; every step here runs with a time limit.
