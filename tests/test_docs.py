@@ -64,7 +64,7 @@ COMPARED_ELSEWHERE = {
                       ("bash", "export WENMING_DATABASE_URL='postgres://wenming:secret@pgbouncer"): "tests/test_deployment_docs.py"},
     "orders.md": {("graphql", "subscription Desk("): "tests/test_orders.py"},
     "sheets.md": {("csv", "名称,层级"): "tests/test_sheets_import.py",
-                  # an upload, a WebSocket: run with a sheet of 2,000 stations by their own test
+                  # an upload, a WebSocket: run with a sheet of 600 stations by their own test
                   ("graphql", "# start:"): "tests/test_sheets_jobs.py", ("graphql", "# follow:"): "tests/test_sheets_jobs.py",
                   ("graphql", "# poll:"): "tests/test_sheets_jobs.py"},
     "quickstart.md": {("text", "Serving on http://127.0.0.1:8000"): "tests/test_docs.py"},
