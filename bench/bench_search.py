@@ -32,8 +32,9 @@ objects loaded, the same connection call `execute_query_dict`), for each query:
 Each query is run `--repeat` times, the searches of a length in a block and then its scans
 (see measure); p50/p99 are over every run of every query of a length.
 On PostgreSQL the plan of the commonest two-character query's first page is printed at each
-size, and the median planning and execution time of each length's first pages (EXPLAIN
-ANALYZE: planning is part of every search whose statement is planned anew).
+size, and what the server spends on each side (server_times: planning + execution by EXPLAIN
+ANALYZE, one run of each query), a second table without the round trips and the waits for a
+CPU that dominate the client-side times on a loaded machine.
 PostgreSQL needs WENMING_BENCH_POSTGRES_URL (a server URL; a fresh database is made beside it).
 Not a test: the figures go in docs/search.md.
 """
@@ -229,13 +230,39 @@ async def plan_of_first_page(q: str) -> str:
         f" ({', '.join(bad)})" if bad else "")
 
 
-async def planning_and_execution(queries: dict[int, list[str]]) -> None:
-    """PostgreSQL: median planning and execution time of each length's first pages."""
+async def explain_scan(statements: list[tuple[str, list]]) -> float:
+    """PostgreSQL: planning + execution of the four lists of the scan, by EXPLAIN ANALYZE (ms)."""
+    conn = connections.get("default")
+    total = 0.0
+    for sql, params in statements:
+        _, rows = await conn.execute_query(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = rows[0]["QUERY PLAN"]
+        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]
+        total += plan["Planning Time"] + plan["Execution Time"]
+    return total
+
+
+def _pct(samples: list[float], p: float) -> float:
+    return percentile([s / 1000 for s in samples], p)
+
+
+async def server_times(queries: dict[int, list[str]]) -> dict[int, dict[str, float]]:
+    """PostgreSQL: what the server spends on each side, planning + execution by EXPLAIN ANALYZE
+    (one run of each query, after the timed runs), without the round trips and the waits for a
+    CPU that dominate the client-side times on a loaded machine."""
+    out = {}
     for length, qs in queries.items():
         plans = [await explain_first_page(q) for q in qs]
-        print(f"  {length} chars, EXPLAIN ANALYZE medians: planning "
-              f"{statistics.median(p['Planning Time'] for p in plans):.2f} ms, execution "
-              f"{statistics.median(p['Execution Time'] for p in plans):.2f} ms", flush=True)
+        planning, execution = [p["Planning Time"] for p in plans], [p["Execution Time"] for p in plans]
+        searches = [a + b for a, b in zip(planning, execution)]
+        scans = [await explain_scan(scan_statements(q)) for q in qs]
+        out[length] = {"search_p50": _pct(searches, 50), "search_p99": _pct(searches, 99),
+                       "scan_p50": _pct(scans, 50), "scan_p99": _pct(scans, 99)}
+        print(f"  {length} chars, server (EXPLAIN ANALYZE) search planning median {statistics.median(planning):.2f} "
+              f"(most {max(planning):.2f}) ms, execution {statistics.median(execution):.2f} ({max(execution):.2f}) ms; "
+              f"search p50 {out[length]['search_p50']:.2f} p99 {out[length]['search_p99']:.2f} ms | "
+              f"scan p50 {out[length]['scan_p50']:.2f} p99 {out[length]['scan_p99']:.2f} ms", flush=True)
+    return out
 
 
 async def timed(fn, arg) -> float:
@@ -293,12 +320,14 @@ async def run_backend(name: str, url: str, sizes: list[int], per_length: int, re
                 commonest = max(counts_2)[1]
                 print(f"[{name}] plan of the commonest two-character query ({max(counts_2)[0]} titles): "
                       f"{await plan_of_first_page(commonest)}", flush=True)
-                await planning_and_execution(queries)
-            for length, runs in (await measure(queries, repeat)).items():
+            measured = await measure(queries, repeat)
+            server = await server_times(queries) if name == "postgres" else {}
+            for length, runs in measured.items():
                 row = {
                     "backend": name, "events": size, "length": length,
                     "search_p50": percentile(runs["search"], 50), "search_p99": percentile(runs["search"], 99),
                     "scan_p50": percentile(runs["scan"], 50), "scan_p99": percentile(runs["scan"], 99),
+                    "server": server.get(length),
                 }
                 rows.append(row)
                 print(
@@ -406,6 +435,16 @@ def main() -> None:
             f"{r['scan_p50']:.2f} ms | {r['scan_p99']:.2f} ms | {r['scan_p50'] / r['search_p50']:.1f}x | "
             f"{r['scan_p99'] / r['search_p99']:.1f}x |"
         )
+    served = [r for r in rows if r["server"]]
+    if served:
+        print("\nPostgreSQL, server time (EXPLAIN ANALYZE: planning + execution, one run of each query):")
+        print("\n| events | query | search p50 | search p99 | scan p50 | scan p99 | p50 ratio | p99 ratio |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in served:
+            t = r["server"]
+            print(f"| {r['events']:,} | {r['length']} chars | {t['search_p50']:.2f} ms | {t['search_p99']:.2f} ms | "
+                  f"{t['scan_p50']:.2f} ms | {t['scan_p99']:.2f} ms | {t['scan_p50'] / t['search_p50']:.1f}x | "
+                  f"{t['scan_p99'] / t['search_p99']:.1f}x |")
 
 
 if __name__ == "__main__":

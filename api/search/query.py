@@ -11,9 +11,12 @@ indexed). (score, index row) is the keyset cursor, so a page costs the same howe
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 
 from api.db import replica
@@ -26,8 +29,7 @@ from api.search.tokens import Query
 EXACT_MIN = 4  # characters: from here a title that is the query itself ranks first
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # 21 per page: a named tuple is made in half the time of a frozen dataclass
     kind: SearchKind
     object_id: int
     score: int
@@ -55,19 +57,30 @@ class _Sql:
     def finish(self, text: str) -> tuple[str, list]:
         """The statement with only the parameters it uses, renumbered (parts built for one
         statement may go unused in another, and both drivers refuse unused parameters)."""
-        pattern = re.compile(r"\$(\d+)" if self.postgres else r"\?(\d+)")
-        used: dict[int, int] = {}
-
-        def renumber(m: re.Match) -> str:
-            n = used.setdefault(int(m[1]), len(used) + 1)
-            return f"${n}" if self.postgres else f"?{n}"
-
-        text = pattern.sub(renumber, text)
+        text, used = _renumbered(text, self.postgres)
         return text, [self.params[old - 1] for old in used]
 
     def __call__(self, value) -> str:
         self.params.append(value)
         return f"${len(self.params)}" if self.postgres else f"?{len(self.params)}"
+
+
+@lru_cache(maxsize=256)
+def _renumbered(text: str, postgres: bool) -> tuple[str, tuple[int, ...]]:
+    """`_Sql.finish`'s text and the old numbers of the parameters it keeps, in their new order.
+    The text depends only on the statement's shape (the values are parameters), so a few
+    hundred shapes cover every query: the regular expression runs once per shape."""
+    pattern = re.compile(r"\$(\d+)" if postgres else r"\?(\d+)")
+    used: dict[int, int] = {}
+
+    def renumber(m: re.Match) -> str:
+        n = used.setdefault(int(m[1]), len(used) + 1)
+        return f"${n}" if postgres else f"?{n}"
+
+    return pattern.sub(renumber, text), tuple(used)
+
+
+_KINDS = {kind.value: kind for kind in SearchKind}  # 0.03 µs a hit; SearchKind(value) takes 0.35 µs
 
 
 def _fts(tokens: Sequence[str]) -> str:
@@ -121,33 +134,38 @@ def _sqlite_parts(q: Query, sql: _Sql, upcoming: str) -> tuple[str, _Arm, _Arm |
     return f"search_fts MATCH {sql(match)}", arm(in_title), by_initials, arm(body)
 
 
-def _postgres_parts(q: Query, sql: _Sql, upcoming: str, now: str) -> tuple[str, _Arm, _Arm | None, _Arm]:
-    """PostgreSQL: title tiers from the title-token btree (migration 0016): one range scan per
-    token, joined on the entry, read in entry order, so a page of a common word stops at the page.
-    The initials and body tiers from the GIN index over every token."""
+def _postgres_parts(q: Query, sql: _Sql, upcoming: str, now: str, driver: str) -> tuple[str, _Arm, _Arm | None, _Arm]:
+    """PostgreSQL: the title tiers walk one token's title-token btree range (migration 0016;
+    `driver`, the rarest token) in entry order, each entry probed for the rest of its tokens,
+    and stop at the page, so a common word costs a page. One shape for any number of tokens
+    (one range, one probe per row: LATERAL ... OFFSET 0, which the planner cannot turn into a
+    merge join that reads search_doc from its first row), so planning it is cheap. The initials
+    and body tiers read the GIN index: `d.id + 0` keeps the planner from walking search_doc in
+    id order instead, which for a word its statistics do not know (a village's name) reads
+    every entry to find none."""
     tokens = sql(_tsquery(q.tokens))
     initials = sql(_tsquery([q.initials], "^")) if q.initials else None
     match = f"d.tsv @@ ({tokens}::tsquery" + (f" || {initials}::tsquery" if initials else "") + ")"
-    in_title = f"string_to_array(d.title_tokens, ' ') @> {sql(list(q.tokens))}::text[]"
-    joins = "".join(
-        f" JOIN search_title_term t{i} ON t{i}.doc_id = t0.doc_id AND t{i}.term = {sql(t)}"
-        for i, t in enumerate(q.tokens) if i
-    )
+    token_list = sql(list(q.tokens))
+    in_title = f"string_to_array(d.title_tokens, ' ') @> {token_list}::text[]"
+    probe = ("CROSS JOIN LATERAL (SELECT d.id, d.kind, d.object_id, d.site_path, d.title_key, d.title_tokens "
+             "FROM search_doc d WHERE d.id = t0.doc_id OFFSET 0) d")
     title = _Arm(
-        f"search_title_term t0{joins} JOIN search_doc d ON d.id = t0.doc_id",
-        [f"t0.term = {sql(q.tokens[0])}"], "t0.doc_id", f"(t0.last_end IS NULL OR t0.last_end >= {now})",
+        f"search_title_term t0 {probe}",
+        [f"t0.term = {sql(driver)}", *([in_title] if len(q.tokens) > 1 else [])],
+        "t0.doc_id", f"(t0.last_end IS NULL OR t0.last_end >= {now})",
     )
-    by_initials = _Arm("search_doc d", [f"d.tsv @@ {initials}::tsquery", f"NOT ({in_title})"], "d.id", upcoming) \
+    by_initials = _Arm("search_doc d", [f"d.tsv @@ {initials}::tsquery", f"NOT ({in_title})"], "(d.id + 0)", upcoming) \
         if initials else None
     body = [f"d.tsv @@ {tokens}::tsquery", f"NOT ({in_title})"] + ([f"NOT (d.tsv @@ {initials}::tsquery)"] if initials else [])
-    return match, title, by_initials, _Arm("search_doc d", body, "d.id", upcoming)
+    return match, title, by_initials, _Arm("search_doc d", body, "(d.id + 0)", upcoming)
 
 
-def _parts(q: Query, scope: Scope, sql: _Sql) -> _Parts:
+def _parts(q: Query, scope: Scope, sql: _Sql, driver: str | None = None) -> _Parts:
     now = sql(_db_time(clock.now()))
     upcoming = f"(d.kind <> 'EVENT' OR d.last_end IS NULL OR d.last_end >= {now})"
     if sql.postgres:
-        match, title, initials, body = _postgres_parts(q, sql, upcoming, now)
+        match, title, initials, body = _postgres_parts(q, sql, upcoming, now, driver or q.tokens[0])
     else:
         match, title, initials, body = _sqlite_parts(q, sql, upcoming)
     where = []
@@ -189,6 +207,28 @@ def _tiers(p: _Parts) -> list[tuple[int, _Arm, list[str]]]:
     return tiers
 
 
+# PostgreSQL's statistics of the title terms (its most common ones and their shares), read again
+# at most every STATS_SECONDS: a query of several tokens walks the title range of its rarest one
+# (宣讲进机 walks 进机, a few entries, not 宣讲, in every third title, until 21 hold 进机 too).
+# Which range is walked never changes the hits, only what finding them costs.
+STATS_SECONDS = 600.0
+_term_shares: tuple[float, dict[str, float]] = (float("-inf"), {})
+
+
+async def _rarest(conn, tokens: Sequence[str]) -> str:
+    """The token in the fewest titles as far as the statistics know (one not among the most
+    common is rarer than all of them); the first on a tie, or when there are none."""
+    global _term_shares
+    read_at, shares = _term_shares
+    if time.monotonic() - read_at >= STATS_SECONDS:
+        rows = await conn.execute_query_dict(
+            "SELECT most_common_vals::text::text[] AS terms, most_common_freqs AS shares FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'search_title_term' AND attname = 'term'")
+        shares = dict(zip(rows[0]["terms"], rows[0]["shares"])) if rows and rows[0]["terms"] else {}
+        _term_shares = (time.monotonic(), shares)
+    return min(tokens, key=lambda t: shares.get(t, 0.0))
+
+
 def _conn():
     return replica.reading()  # the primary, or the replica for a request that allows it
 
@@ -203,7 +243,8 @@ async def search(q: Query, scope: Scope, *, first: int, after: tuple[int, int] |
     (宣讲 in every other title) stops after a page instead of ranking every match."""
     conn = _conn()
     sql = _Sql(_postgres(conn))
-    p = _parts(q, scope, sql)
+    driver = await _rarest(conn, q.tokens) if sql.postgres and len(q.tokens) > 1 else None
+    p = _parts(q, scope, sql, driver)
     arms = []
     for score, arm, cond in _tiers(p):
         if after is not None and score > after[0]:
@@ -218,7 +259,7 @@ async def search(q: Query, scope: Scope, *, first: int, after: tuple[int, int] |
     if not arms:
         return [], False
     rows = await conn.execute_query_dict(*sql.finish(f"{' UNION ALL '.join(arms)} LIMIT {int(first) + 1}"))
-    hits = [Hit(SearchKind(r["kind"]), r["object_id"], r["score"], r["doc_id"]) for r in rows]
+    hits = [Hit(_KINDS[r["kind"]], r["object_id"], r["score"], r["doc_id"]) for r in rows]
     return hits[:first], len(hits) > first
 
 

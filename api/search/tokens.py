@@ -188,6 +188,7 @@ class QueryError(ValueError):
         self.code = code
 
 
+@lru_cache(maxsize=1024)  # kiosks ask the same few words again and again; a Query is immutable
 def parse_query(text: str) -> Query:
     raw = (text or "").strip()
     if len(raw) > MAX_QUERY_CHARS:
