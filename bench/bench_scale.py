@@ -15,12 +15,14 @@ processes on a shared machine hits both alike:
 - subtree feed, warm: ``/feeds/sites/<centre>.ics?subtree=1`` after a first request
 - board 304: the trusted board document over GET with If-None-Match
 
-The centre is the first county centre (the demo builds it the same at every scale) and the
-station its busiest in the coming week. Figures also: database size and server RSS after
-the run. ``--history-years N`` gives the big network N years of past occurrences before it is
-measured (``history``: the demo loads about one year around today; a province keeps years),
-so the occurrence table approaches the issue's 5 million rows without weeks of loading. A big database takes long to load: ``--reuse-sqlite``/``--reuse-postgres`` measure a
-database loaded before (the load figures are then left out).
+The centre is the first county centre (the demo builds its sites the same at every scale;
+its events differ a little, the planner's draws following the whole network) and the station
+its busiest in the coming week. Figures also: database size and server RSS after the run.
+``--history-years N`` gives the big network N years of past occurrences before it is measured
+(``history``: the demo loads about one year around today; a province keeps years), so the
+occurrence table approaches the issue's 5 million rows without weeks of loading. A big
+database takes long to load: ``--reuse-sqlite``/``--reuse-postgres`` measure a database
+loaded before (the load figures are then left out).
 
     .venv/bin/python bench/bench_scale.py [--small "--scale 1"] [--big "--scale 50"]
         [--backends sqlite,postgres] [--repeat 50] [--history-years N] [--reuse-sqlite [SMALL],BIG]
