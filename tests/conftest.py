@@ -20,6 +20,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from api import db as api_db
 from api.app import create_app
 from api.settings import Settings
+from tests.demo_support import demo_database, demo_server  # noqa: F401 (one of each per run, for every module)
 
 POSTGRES_URL = os.environ.get("WENMING_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]

@@ -5,6 +5,7 @@ lines, the landing page, the docs' examples against the demo city)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -84,3 +85,26 @@ def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
         yield server
     finally:
         stop(server)
+
+
+DATABASE = "wenming.sqlite3"  # the default WENMING_DATABASE_URL's file, in the server's folder
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The demo city loaded once by `wenming demo` (what `wenming serve --demo` loads): the tests
+    that write need a fresh demo each, and loading one costs ~10 s of CPU."""
+    folder = tmp_path_factory.mktemp("demo-database")
+    loaded = subprocess.run([WENMING, "demo"], cwd=folder, env=clean_env(), capture_output=True, text=True,
+                            timeout=START_TIMEOUT)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    return folder / DATABASE
+
+
+def fresh_demo(folder: Path, demo_database: Path) -> DemoServer:
+    """`wenming serve --demo` in ``folder`` on a copy of the loaded demo (it sees the demo there
+    and serves it as loaded): a demo no other test has written to."""
+    for part in (demo_database, demo_database.with_name(f"{DATABASE}-wal")):  # the -wal if any
+        if part.exists():
+            shutil.copy(part, folder / part.name)
+    return start(folder, "--demo")

@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.demo_support import WENMING, clean_env, demo_server, start, stop  # noqa: F401 (a fixture)
+from tests.demo_support import WENMING, clean_env, fresh_demo, stop
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -150,7 +151,7 @@ def test_abridged_answers_match_as_a_reader_reads_them():
 
 
 @pytest.mark.parametrize(("where", "query", "variables", "answer"), examples(), ids=[e[0] for e in examples()])
-def test_example_answers_on_the_demo_as_shown(demo_server, where, query, variables, answer):  # noqa: F811
+def test_example_answers_on_the_demo_as_shown(demo_server, where, query, variables, answer):
     response = httpx.post(f"{demo_server.url}/graphql", json={"query": query, "variables": variables}, timeout=60)
     # The pages show the README's address; the test's demo serves on a port of its own.
     served = response.text.replace(demo_server.url, README_URL).replace(
@@ -191,10 +192,10 @@ def test_every_writing_page_runs_on_the_demo_or_says_where_it_runs():
 
 
 @pytest.mark.parametrize("page", [p for p in writing_pages() if p not in WRITES_ON_THE_TEST_NETWORK])
-def test_a_writing_page_answers_as_shown_on_a_fresh_demo(tmp_path, page):
+def test_a_writing_page_answers_as_shown_on_a_fresh_demo(tmp_path, demo_database, page):
     """The reader's way: `wenming serve --demo`, the page's commands for the tokens, then the
     page's requests in order, as the callers they name."""
-    server = start(tmp_path, "--demo")
+    server = fresh_demo(tmp_path, demo_database)
     try:
         tokens = {}
         for caller, command in caller_commands(page).items():
@@ -263,14 +264,12 @@ def test_abridged_lines_match_as_a_reader_reads_them():
 
 
 @pytest.mark.parametrize("page", TRANSCRIPT_PAGES)
-def test_a_pages_command_lines_print_what_it_shows(tmp_path, page):
+def test_a_pages_command_lines_print_what_it_shows(tmp_path, request, page):
     folder, status = TRANSCRIPT_PAGES[page]
     shown = transcripts(page)
     assert shown, f"{page} shows no command line"
     if folder == "demo":
-        loaded = subprocess.run([WENMING, "demo"], cwd=tmp_path, env=clean_env(), capture_output=True, text=True,
-                                timeout=600)
-        assert loaded.returncode == 0, loaded.stderr
+        shutil.copy(request.getfixturevalue("demo_database"), tmp_path)
     for command, lines in shown:
         words = shlex.split(command)
         env = dict(w.split("=", 1) for w in words if "=" in w and w.split("=", 1)[0].isupper())
@@ -331,7 +330,7 @@ def test_every_block_of_every_page_is_compared_or_marked_illustrative():
     assert unaccounted_blocks() == [], "compare these blocks in a test, or mark them ```LANG illustrative"
 
 
-def test_serve_prints_the_start_up_lines_quickstart_shows(demo_server):  # noqa: F811
+def test_serve_prints_the_start_up_lines_quickstart_shows(demo_server):
     text = (DOCS / "quickstart.md").read_text(encoding="utf-8")
     (block,) = [b["body"] for b in BLOCK.finditer(text) if b["body"].startswith("Serving on ")]
     for line in block.strip().splitlines():

@@ -13,7 +13,7 @@ from api.models.teams import Team
 import httpx
 
 from tests.auth_support import make_callers, post
-from tests.demo_support import start, stop
+from tests.demo_support import fresh_demo, stop
 from tests.network import build, gid
 
 ROOT = Path(__file__).parent.parent
@@ -125,10 +125,10 @@ def ids_differ(shown, actual, path: str = "") -> list[str]:
     return []
 
 
-def test_on_a_fresh_demo_the_write_examples_answer_with_the_ids_shown(tmp_path):
+def test_on_a_fresh_demo_the_write_examples_answer_with_the_ids_shown(tmp_path, demo_database):
     """The reader's way: `wenming serve --demo`, `wenming admin create zhang.wei --site 1`, then
     the page's requests in order, with the page's IDs as they are."""
-    server = start(tmp_path, "--demo")
+    server = fresh_demo(tmp_path, demo_database)
     try:
         made = server.wenming("admin", "create", "zhang.wei", "--site", "1", "--display-name", "张伟")
         assert made.returncode == 0, made.stderr

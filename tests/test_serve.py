@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.demo_support import demo_server, start, stop  # noqa: F401 (a fixture)
+from tests.demo_support import start, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED_LINK = '{ site(id: "U2l0ZTox") { name feed(subtree: true) { https webcal } } }'

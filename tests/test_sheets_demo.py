@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from api.sheets.columns import SHEETS
-from tests.demo_support import demo_server  # noqa: F401 (a fixture)
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_the_demo_city_round_trips(demo_server, fmt):  # noqa: F811
+def test_the_demo_city_round_trips(demo_server, fmt):
     for kind in SHEETS:
         out = demo_server.folder / f"{kind}.{fmt}"
         exported = demo_server.wenming("export", kind, "--format", fmt, "-o", str(out))
