@@ -20,6 +20,7 @@ from tortoise.backends.base.client import PoolConnectionWrapper, TransactionCont
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
+from api.db import at_commit
 from api.domain import availability
 
 log = logging.getLogger("wenming.db")
@@ -91,19 +92,25 @@ class _Transaction(TransactionContextPooled):
             get_connections().reset(self.token)
             await _release(parent._pool, self.client._connection, parent.acquire_timeout, "a failed BEGIN")
             raise
+        at_commit.opened(self.client._connection)
         return self.client
 
     async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         parent = self.client._parent
         outcome = "ROLLBACK" if exc_type else "COMMIT"
+        gathered = at_commit.closed(self.client._connection)
         try:
+            if not self.client._finalized and not exc_type and gathered:
+                try:
+                    await at_commit.run(self.client, gathered)  # the work kept for the end (api/db/at_commit.py)
+                except BaseException as exc:
+                    exc_type, outcome = type(exc), "ROLLBACK"
+                    await self._rollback_quietly()
+                    raise
             if not self.client._finalized:
                 if exc_type:
                     if exc_type is not TransactionManagementError:
-                        try:
-                            await self.client.rollback()
-                        except Exception as exc:  # the original error is the one to report
-                            log.warning("ROLLBACK failed (%s: %s)", type(exc).__name__, exc)
+                        await self._rollback_quietly()
                 else:
                     await self.client.commit()  # if this raises, the outcome is unknown: it propagates
         finally:
@@ -111,6 +118,12 @@ class _Transaction(TransactionContextPooled):
                 await _release(parent._pool, self.client._connection, parent.acquire_timeout, outcome)
             finally:
                 get_connections().reset(self.token)
+
+    async def _rollback_quietly(self) -> None:
+        try:
+            await self.client.rollback()
+        except Exception as exc:  # the original error is the one to report
+            log.warning("ROLLBACK failed (%s: %s)", type(exc).__name__, exc)
 
 
 class PostgresClient(AsyncpgDBClient):

@@ -15,7 +15,8 @@ attendance, the service-hours ledger; site moves carry ``site_path`` along with 
 occurrences' (a write copying a site's path and a move of that site take turns:
 ``sites.hold_paths``). ``rebuild`` recomputes everything (the migration, a bulk load, ``wenming
 reindex``). On PostgreSQL two writers at one site take turns (an advisory lock per site), so
-neither rewrites the rows from a read that misses the other's occurrences."""
+neither rewrites the rows from a read that misses the other's occurrences; a transaction
+rewrites its site-days once, before COMMIT, taking those locks in id order."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from datetime import date, datetime
 
 from tortoise import connections
 
+from api.db import at_commit
 from api.domain import clock
 from api.models.events import EventKind, EventStatus, Occurrence
 
@@ -31,6 +33,7 @@ ALL_DAY_HOURS_PER_DAY = 8
 
 RANGES_PER_STATEMENT = 200
 REBUILD_SITES = 1000
+TABLE = "site_day_stats"
 LOCK_NAMESPACE = 18  # pg_advisory_xact_lock(namespace, site id): this module's locks only
 
 COLUMNS = ("site_id", "site_path", "day", "end_day", "platform_id", "kind", "team_id",
@@ -95,14 +98,26 @@ def _marks(dialect: str, n: int, start: int = 1) -> list[str]:
 
 async def recompute(site_days: Iterable[tuple[int, date]], conn=None) -> None:
     """Rewrite the rows of these (site id, local start day) pairs from the base tables (call
-    inside the write's transaction, after it). A site's consecutive days are read as one range
-    of its (site_id, starts_at) index; other days of the site are not read."""
+    inside the write's transaction, after it). In a PostgreSQL transaction the pairs are
+    gathered and rewritten once, just before it commits (api/db/at_commit.py): all its sites'
+    locks are then taken at once, in id order, so two writers that each touch several sites
+    one after another (two sheet imports) never wait for each other in a circle."""
     site_days = set(site_days)
     if not site_days:
         return
     conn = conn or connections.get("default")
+    later = at_commit.gather(conn, TABLE, set, _rewrite)
+    if later is not None:
+        later.update(site_days)
+        return
+    await _rewrite(conn, site_days)
+
+
+async def _rewrite(conn, site_days: set[tuple[int, date]]) -> None:
+    """Rewrite now. A site's consecutive days are read as one range of its (site_id,
+    starts_at) index; other days of the site are not read."""
     dialect = conn.capabilities.dialect
-    if dialect == "postgres":  # in id order, so two writers never wait for each other in a circle
+    if dialect == "postgres":  # one place, one order for every writer: site ids ascending
         for site_id in sorted({s for s, _ in site_days}):
             await conn.execute_query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, site_id])
     ranges = _runs(site_days)

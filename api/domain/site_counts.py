@@ -3,7 +3,8 @@ site, in ``site_subtree_count``. Reading them is one indexed lookup per site on 
 of a join of each site with its whole subtree (1.3 s for a province's page on SQLite).
 
 The rule, in one place: a site counts once for each of its ancestors. ``created`` and
-``moved`` apply that rule as increments (an upsert adds, so two writers at once both count);
+``moved`` apply that rule as increments (an upsert adds, so two writers at once both count;
+a transaction's increments are summed and written before it commits, in one order);
 sites are never deleted (only soft-deleted rows would leave, and nothing writes them).
 ``rebuild`` recomputes every count from the site table (the migration, a bulk load,
 ``wenming reindex``)."""
@@ -15,10 +16,11 @@ from collections.abc import Iterable, Sequence
 
 from tortoise import connections
 
-from api.db import replica
+from api.db import at_commit, replica
 from api.domain import sites as tree  # a module import: sites.py calls back into this one
 from api.models.sites import Site, SiteKind
 
+TABLE = "site_subtree_count"
 UPSERT_BATCH = 500
 
 
@@ -26,9 +28,21 @@ def _marks(dialect: str, n: int, start: int = 1) -> list[str]:
     return [f"${i}" if dialect == "postgres" else "?" for i in range(start, start + n)]
 
 
-async def _add(counts: Counter[tuple[int, str]], conn=None) -> None:
-    """Add each (site id, kind) -> n to the stored counts (negative n subtracts)."""
-    conn = conn or connections.get("default")
+async def _add(counts: Counter[tuple[int, str]]) -> None:
+    """Add each (site id, kind) -> n to the stored counts (negative n subtracts). In a
+    PostgreSQL transaction the changes are summed and written once, just before it commits
+    (api/db/at_commit.py), rows in (site id, kind) order: two transactions that each create or
+    move several sites (two site imports) then lock the shared ancestors' rows in one order,
+    where writing as they went they could each hold a row the other wanted next."""
+    conn = connections.get("default")
+    later = at_commit.gather(conn, TABLE, Counter, _write)
+    if later is not None:
+        later.update(counts)  # adds, negatives too
+        return
+    await _write(conn, counts)
+
+
+async def _write(conn, counts: Counter[tuple[int, str]]) -> None:
     dialect = conn.capabilities.dialect
     items = [(site_id, kind, n) for (site_id, kind), n in sorted(counts.items()) if n]
     for i in range(0, len(items), UPSERT_BATCH):
@@ -65,6 +79,7 @@ async def below(site_ids: Sequence[int]) -> list[dict[str, int]]:
     """The counts below each site, kinds with none left out, in one statement."""
     if not site_ids:
         return []
+    await at_commit.settle(connections.get("default"), TABLE)  # this transaction's own changes first
     conn = replica.reading()
     marks = ", ".join(_marks(conn.capabilities.dialect, len(site_ids)))
     _, rows = await conn.execute_query(
@@ -87,7 +102,7 @@ async def rebuild(conn=None) -> int:
     for path, kind in (_values(r) for r in rows):
         counts.update(_per_ancestor(path, Counter({str(kind): 1}), 1))
     await conn.execute_query("DELETE FROM site_subtree_count")
-    await _add(counts, conn)
+    await _write(conn, counts)
     return len(counts)
 
 

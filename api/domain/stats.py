@@ -33,7 +33,7 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Count, Min, Sum
 from tortoise.queryset import QuerySet
 
-from api.db import replica
+from api.db import at_commit, replica
 from api.domain import clock, day_stats
 from api.domain.errors import DomainError
 from api.domain.occurrences import OccurrenceFilter
@@ -273,6 +273,7 @@ GROUP BY {month}, s.platform_id, s.kind
 
 async def _kept_before(scope: Scope, today: date) -> list[tuple]:
     """Held figures of the occurrences that ended before today, from site_day_stats."""
+    await at_commit.settle(connections.get("default"), day_stats.TABLE)  # this transaction's own rewrites first
     conn = replica.reading()
     dialect = conn.capabilities.dialect
     postgres = dialect == "postgres"
