@@ -111,3 +111,20 @@ async def test_check_outs_racing_a_site_move_count_on_the_new_path(db):
     await _race(lambda: move_site(station, back), check_out(volunteers[1]))  # the move first, back home
     await _paths_follow(station.id)
     assert await SiteDayStats.filter(site_id=station.id, recorded_minutes__gt=0).count() == 1
+
+
+async def test_two_moves_racing_leave_every_path_under_its_parent(db):
+    """A station moved under an institute while that institute moves to another centre: the
+    station's path is built from the institute's new path, whichever move commits first (the
+    second move reads the paths it builds on under its locks, not before its transaction)."""
+    n, station, target = await _network()
+    centre = await Site.get(id=n.centre.id)
+    as_read = await Site.get(id=target.id)  # what the second request read before the first move
+    await _race(lambda: move_site(target, centre), lambda: move_site(station, as_read))
+    sites = {s.id: s for s in await Site.all()}
+    for site in sites.values():
+        parent = sites.get(site.parent_id)
+        assert site.path == f"{parent.path if parent else '/'}{site.id}/", (site.name, site.path)
+        assert site.depth == (parent.depth + 1 if parent else 0), (site.name, site.depth)
+    for site_id, site_path in await Occurrence.all().values_list("site_id", "site_path"):
+        assert site_path == sites[site_id].path, (sites[site_id].name, site_path)

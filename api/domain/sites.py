@@ -132,8 +132,7 @@ async def create_site(*, kind: SiteKind, parent: Site | None = None, **fields) -
     return site
 
 
-async def move_site(site: Site, new_parent: Site | None) -> Site:
-    """Re-parent a site; its whole subtree (and its occurrences) follow."""
+def _check_move(site: Site, new_parent: Site | None) -> None:
     # The cycle is named first: it is the more telling reason when both rules are broken.
     if new_parent is not None and new_parent.path.startswith(site.path):
         raise DomainError(
@@ -142,19 +141,30 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
             code="CYCLE",
         )
     check_parent(site.kind, new_parent)
-    old_path = site.path
-    new_path = f"{new_parent.path if new_parent else '/'}{site.id}/"
-    depth_change = (new_parent.depth + 1 if new_parent else 0) - site.depth
+
+
+async def move_site(site: Site, new_parent: Site | None) -> Site:
+    """Re-parent a site; its whole subtree (and its occurrences) follow."""
+    _check_move(site, new_parent)
     async with in_transaction() as conn:
         # One writer per event: hold the subtree's events while their occurrences' paths change,
         # so a rewrite of their occurrences (the horizon job) cannot insert rows with the old path.
-        site_ids = await Site.filter(subtree(old_path)).values_list("id", flat=True)
+        site_ids = await Site.filter(subtree(site.path)).values_list("id", flat=True)
         await lock_events(await Event.filter(site_id__in=site_ids).values_list("id", flat=True))
-        # Then the subtree's sites, in id order (hold_paths' order): a write holding one of
-        # their paths finishes first, and one that comes now waits for the new paths.
+        # Then the subtree's sites and the new parent, in id order (hold_paths' order): a write
+        # holding one of their paths finishes first, and one that comes now waits for the new paths.
+        held = sorted({*site_ids, *([new_parent.id] if new_parent else [])})
         if conn.capabilities.dialect == "postgres":
-            await conn.execute_query("SELECT id FROM site WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
-                                     [sorted(site_ids)])
+            await conn.execute_query("SELECT id FROM site WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE", [held])
+        # The paths this move builds on, read under those locks: another move may have committed
+        # since the caller read them (the new parent's centre moved), and it is checked again.
+        for fresh in await Site.filter(id__in=[site.id, *([new_parent.id] if new_parent else [])]):
+            target = site if fresh.id == site.id else new_parent
+            target.path, target.depth, target.parent_id = fresh.path, fresh.depth, fresh.parent_id  # type: ignore[union-attr]
+        _check_move(site, new_parent)
+        old_path = site.path
+        new_path = f"{new_parent.path if new_parent else '/'}{site.id}/"
+        depth_change = (new_parent.depth + 1 if new_parent else 0) - site.depth
         site.parent = new_parent
         site.version += 1
         await site.save(update_fields=["parent_id", "version", "updated_at"])
