@@ -52,3 +52,28 @@ async def test_a_restart_on_an_up_to_date_database_writes_nothing(db, monkeypatc
     assert third > first - 5 and third_writes
     last = await Occurrence.filter(event_id=open_series.id).order_by("-starts_at").first()
     assert last.starts_at > occurrences.horizon_end() - clock.days(8)
+
+
+async def test_the_next_days_run_adds_the_new_days_and_keeps_the_rows_it_has(db, monkeypatch):
+    """The daily run only adds what the moved horizon brings: a series' rows stay as they are
+    (a province rewrote ~290,000 rows a day, finished series too), and what it leaves equals a
+    full rewrite of every series."""
+    net = await build()  # its weekly series ended in March 2026
+    await Event.create(kind=net.weekly.kind, title="每周四志愿服务", platform_id=net.culture.id, site_id=net.station.id,
+                       starts_at=net.weekly.starts_at, ends_at=net.weekly.ends_at, rrule="FREQ=WEEKLY;BYDAY=TH",
+                       status=net.weekly.status)
+    await _horizon_run()
+    fields = ("id", "event_id", "recurrence_id", "starts_at", "ends_at", "cancelled", "site_path")
+    kept = set(await Occurrence.all().values_list(*fields))
+
+    later = clock.now() + clock.days(8)  # a weekly series gains at least one occurrence
+    monkeypatch.setattr(clock, "now", lambda: later)
+    added, writes = await _horizon_run()
+    assert added > 0 and not [s for s in writes if s.lstrip().upper().startswith("DELETE")], writes
+    now = set(await Occurrence.all().values_list(*fields))
+    assert kept < now  # every row kept as it was, and new ones
+
+    shown = lambda rows: sorted(r[1:] for r in rows)  # noqa: E731 (without the row ids)
+    series = await Event.filter(rrule__isnull=False)
+    await occurrences.refresh(series)  # a full rewrite, as an edit makes
+    assert shown(await Occurrence.all().values_list(*fields)) == shown(now)

@@ -309,11 +309,15 @@ async def refresh(events: Sequence[Event], until: datetime | None = None) -> Ref
     return refreshed
 
 
-async def _rewrite(events: Sequence[Event], until: datetime, *, every_day: bool = False) -> Refreshed:
+async def _rewrite(events: Sequence[Event], until: datetime, *, every_day: bool = False,
+                   extend: bool = False) -> Refreshed:
     """Delete and re-insert the occurrences of these locked, freshly read events, and the held
     figures of their days (api/domain/day_stats.py): of every day they have or had when
     ``every_day`` (an edit may change what the occurrences sum, e.g. attendance), else of the
-    days whose rows changed (the horizon job adds days; a holiday correction moves a few)."""
+    days whose rows changed (the horizon job adds days; a holiday correction moves a few).
+    ``extend`` (the horizon job): when every row they have is among the rows they should have,
+    only the missing ones are inserted, so the daily move of the horizon writes a day's rows,
+    not every series' rows again (and leaves PostgreSQL no dead rows)."""
     if not events:
         return Refreshed(0, [])
     event_ids = [e.id for e in events]
@@ -322,22 +326,28 @@ async def _rewrite(events: Sequence[Event], until: datetime, *, every_day: bool 
     adjusted = await keep_adjustments(events, {pk: found[1] for pk, found in by_event.items()})
     rows = [Occurrence(**occurrence_fields(e, i, paths[e.site_id])) for e in events for i in by_event[e.id][0]]
     before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
-    await Occurrence.filter(event_id__in=event_ids).delete()
-    await Occurrence.bulk_create(rows, batch_size=500)
+    after = [{f: getattr(r, f) for f in _READ} for r in rows]
+    had = {_row_key(r) for r in before}
+    if extend and had <= {_row_key(r) for r in after}:
+        await Occurrence.bulk_create([r for r, a in zip(rows, after) if _row_key(a) not in had], batch_size=500)
+    else:
+        await Occurrence.filter(event_id__in=event_ids).delete()
+        await Occurrence.bulk_create(rows, batch_size=500)
     # A plain UPDATE: the event's updated_at and version (what feeds and caches see) stay put.
     await Event.filter(id__in=event_ids).update(materialised_until=until)
-    after = [{f: getattr(r, f) for f in _READ} for r in rows]
     await day_stats.recompute(day_stats.site_days(before + after if every_day else _changed(before, after)))
     return Refreshed(len(rows), _diff(before, after), adjusted)
 
 
+def _row_key(row: dict) -> tuple:
+    """An occurrence row by every field read (datetimes compared as instants in one zone)."""
+    return tuple(clock.local(v) if isinstance(v, datetime) else v for v in (row[f] for f in _READ))
+
+
 def _changed(before: list[dict], after: list[dict]) -> list[dict]:
     """The rows in one list and not (the same in every field read) in the other."""
-    def key(row: dict) -> tuple:
-        return tuple(clock.local(v) if isinstance(v, datetime) else v for v in (row[f] for f in _READ))
-
-    old, new = {key(r) for r in before}, {key(r) for r in after}
-    return [r for r in before if key(r) not in new] + [r for r in after if key(r) not in old]
+    old, new = {_row_key(r) for r in before}, {_row_key(r) for r in after}
+    return [r for r in before if _row_key(r) not in new] + [r for r in after if _row_key(r) not in old]
 
 
 def _calendar_text(event: Any, adjusted: Adjusted) -> tuple[list[str], list[str]]:
@@ -405,13 +415,13 @@ async def extend_horizon(batch: int = HORIZON_BATCH) -> int:
             break
         async with in_transaction():
             locked = await lock_events(ids, skip_locked=True)
-            total += (await _rewrite([e for e in locked if _behind(e, until)], until)).count
+            total += (await _rewrite([e for e in locked if _behind(e, until)], until, extend=True)).count
         skipped += sorted(set(ids) - {e.id for e in locked})
         last_id = ids[-1]
     for event_id in skipped:
         async with in_transaction():
             events = [e for e in await lock_events([event_id]) if _behind(e, until)]
-            total += (await _rewrite(events, until)).count
+            total += (await _rewrite(events, until, extend=True)).count
     return total
 
 
