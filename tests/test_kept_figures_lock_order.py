@@ -85,3 +85,24 @@ async def test_a_transaction_reads_its_own_counts(db):
         assert (await site_counts.below([n.institute.id]))[0]["STATION"] == before + 1
         await create_site(kind=SiteKind.STATION, name="再读自己的站", parent=n.institute)
     assert (await site_counts.below([n.institute.id]))[0]["STATION"] == before + 2
+
+
+async def test_a_savepoint_rolled_back_takes_its_figures_with_it(db):
+    """A nested transaction (a savepoint: each write under an Idempotency-Key is one) that rolls
+    back leaves no trace in the figures, whether it gathered changes for the end or wrote
+    what was gathered before it (a reader inside it)."""
+    n = await build()
+    before = (await site_counts.below([n.institute.id]))[0].get("STATION", 0)
+    async with in_transaction():
+        await create_site(kind=SiteKind.STATION, name="留下的站", parent=n.institute)
+        for reads_inside in (False, True):
+            try:
+                async with in_transaction():
+                    await create_site(kind=SiteKind.STATION, name=f"撤回的站{reads_inside}", parent=n.institute)
+                    if reads_inside:
+                        await site_counts.below([n.institute.id])
+                    raise LookupError("the write fails after its figures were gathered")
+            except LookupError:
+                pass
+    assert await Site.filter(name__startswith="撤回的站").count() == 0
+    assert (await site_counts.below([n.institute.id]))[0]["STATION"] == before + 1

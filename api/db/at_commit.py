@@ -11,6 +11,7 @@ one global order (ids ascending). SQLite has one writer at a time: its work is d
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -41,6 +42,18 @@ async def settle(client: Any, name: str) -> None:
     if actions and name in actions:
         gathered, flush = actions.pop(name)
         await flush(client, gathered)
+
+
+def kept(connection: Any) -> dict[str, tuple[Any, Flush]]:
+    """A copy of what this connection's transaction has gathered (at a savepoint's start)."""
+    return copy.deepcopy(_OPEN.get(id(connection), {}))
+
+
+def restore(connection: Any, actions: dict[str, tuple[Any, Flush]]) -> None:
+    """Back to what was gathered at a savepoint's start, when it rolls back: its SQL is undone,
+    so must be what it gathered, and what it wrote of the work gathered before it (settle)."""
+    if id(connection) in _OPEN:
+        _OPEN[id(connection)] = actions
 
 
 def opened(connection: Any) -> None:

@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
-from tortoise.backends.base.client import PoolConnectionWrapper, TransactionContextPooled
+from tortoise.backends.base.client import NestedTransactionContext, PoolConnectionWrapper, TransactionContextPooled
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
@@ -126,6 +126,25 @@ class _Transaction(TransactionContextPooled):
             log.warning("ROLLBACK failed (%s: %s)", type(exc).__name__, exc)
 
 
+class _Savepoint(NestedTransactionContext):
+    """A nested ``in_transaction()``: what the transaction gathered for its end
+    (api/db/at_commit.py) is put back as it was when the savepoint rolls back."""
+
+    async def __aenter__(self) -> Any:
+        self.gathered = at_commit.kept(self.client._connection)
+        return await super().__aenter__()
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        await super().__aexit__(exc_type, exc_val, exc_tb)
+        if exc_type:
+            at_commit.restore(self.client._connection, self.gathered)
+
+
+class _TransactionClient(TransactionWrapper):
+    def _in_transaction(self) -> Any:
+        return _Savepoint(_TransactionClient(self))
+
+
 class PostgresClient(AsyncpgDBClient):
     def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -135,7 +154,7 @@ class PostgresClient(AsyncpgDBClient):
         return _Connection(self, self._pool_init_lock)
 
     def _in_transaction(self) -> Any:
-        return _Transaction(TransactionWrapper(self), self._pool_init_lock)
+        return _Transaction(_TransactionClient(self), self._pool_init_lock)
 
 
 client_class = PostgresClient
