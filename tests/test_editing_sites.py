@@ -88,3 +88,21 @@ async def test_delete_then_restore_brings_the_site_back(client, gql):
     names = [e["node"]["name"] for e in (await gql("{ sites(name: \"河市中学\") { edges { node { name } } } }"))["sites"]["edges"]]
     assert names == [point_name]
     assert [e.action for e in await AuditEntry.filter(object_id=point.id, object_type="Site")] == ["DELETE", "RESTORE"]
+
+
+async def test_too_long_text_fields_are_named_and_change_nothing(client):
+    """Every bounded text field is checked before the write: a clear TOO_LONG on that field,
+    never "Internal error" from the database layer, and the site as it was."""
+    net = await build()
+    callers = await make_callers(net)
+    site_id = gid("Site", net.station.id)
+    for field, limit in (("address", 200), ("openingHours", 200), ("contactName", 50), ("contactPhone", 30)):
+        payload = await mutate(client, callers.editor, UPDATE, input={
+            "id": site_id, "version": net.station.version, field: "长" * (limit + 1)})
+        assert payload["site"] is None, (field, payload)
+        assert payload["errors"][0]["code"] == "TOO_LONG" and payload["errors"][0]["field"][-1] == field, payload
+        created = await mutate(client, callers.editor, CREATE, input={
+            "kind": "STATION", "name": "超长站", "parentId": gid("Site", net.institute.id), field: "长" * (limit + 1)})
+        assert created["errors"][0]["code"] == "TOO_LONG", (field, created)
+    assert (await Site.get(id=net.station.id)).version == net.station.version
+    assert not await Site.filter(name="超长站").exists()

@@ -109,9 +109,19 @@ def check_parent(kind: SiteKind, parent: Site | None) -> None:
     )
 
 
+# Optional text columns and their names in the API: their length is checked before the write
+# (the database layer would refuse it only as an internal error).
+_OPTIONAL_TEXT = {"address": "address", "opening_hours": "openingHours", "contact_name": "contactName",
+                  "contact_phone": "contactPhone"}
+
+
 def check_fields(fields: dict) -> None:
     if "name" in fields:
         fields["name"] = validation.text(fields["name"], "name", max_length=100)
+    for column, name in _OPTIONAL_TEXT.items():
+        if fields.get(column) is not None:
+            limit = Site._meta.fields_map[column].max_length
+            fields[column] = validation.text(fields[column], name, max_length=limit, required=False)
     validation.in_range(fields.get("star_rating"), "starRating", 1, 5)
     validation.in_range(fields.get("latitude"), "latitude", -90, 90)
     validation.in_range(fields.get("longitude"), "longitude", -180, 180)
