@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_MAY_IMPORT = ("api.models", "api.domain", "api.settings", "api.live", "api.search", "api.volunteering",
                      "api.content", "api.china_calendar", "api.sheets",
-                     "api.shared_cache")  # the Redis-shared render cache persisted documents use
+                     "api.shared_cache",  # the Redis-shared render cache persisted documents use
+                     "api.db.replica")  # which database a request's reads may use (stale allowed or not)
 
 
 def _module_name(path: Path) -> str:

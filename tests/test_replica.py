@@ -22,7 +22,9 @@ from api.models.sites import Site
 from api.settings import ConfigError
 from tests.auth_support import make_callers, post
 from tests.network import build, gid
+from tests.orders_support import loop_setup
 from tests.replica_support import attached, empty_database
+from tests.test_orders import BY_TOKEN, PLACE
 
 SITES = "{ sites(first: 50) { totalCount } }"
 NAME = "query($id: ID!) { node(id: $id) { ... on Site { name } } }"
@@ -229,3 +231,17 @@ async def test_a_request_starts_the_check_in_the_background_and_reads_the_primar
         assert replica.health.counts["primary_unchecked"] == 1
         await asyncio.wait_for(replica.health._check, 10)
         assert replica.health.state == "ok" and replica.health.lag == 0.0
+
+
+async def test_a_resident_reads_their_order_by_its_token_from_the_primary(behind, app_client):
+    """A private token in the query (orderByToken, signupByToken, volunteerByToken) is the
+    caller's own write to read back at once: such a query reads the primary, with no
+    Authorization header (it used to read the replica: null, "no order has this token")."""
+    loop = await loop_setup()
+    placed = (await post(app_client, None, PLACE, input={
+        "itemId": gid("ServiceItem", loop.item.id), "siteId": gid("Site", loop.net.station.id),
+        "residentName": "张阿姨", "residentPhone": "13812345678"})).json()["data"]["placeOrder"]
+    assert placed["errors"] == [], placed
+    mine = (await post(app_client, None, BY_TOKEN, t=placed["token"])).json()["data"]["orderByToken"]
+    assert mine is not None and mine["residentName"] == "张阿姨"
+    assert await _count(app_client) == 0  # other anonymous queries still read the replica

@@ -17,7 +17,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.models import Model
 
-from api.db import replica
+import api.db.replica as replica
 from api.domain import clock, site_counts
 from api.models.content import Image, Report, ReportStatus
 from api.models.events import Campaign, Event, EventLecturer, EventStatus, Occurrence

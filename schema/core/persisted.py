@@ -58,7 +58,7 @@ from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from api.domain import availability, clock, compression
-from api.db import replica
+import api.db.replica as replica
 from api.domain.freshness import ChangeTracker, Dependencies, reads_no_older_than, watermark
 from api.shared_cache import SharedCache, digest
 from schema.core import request_json
