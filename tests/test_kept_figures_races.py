@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tortoise.transactions import in_transaction
 
 from api.domain.events import create_event
 from api.domain.permissions import Actor
 from api.domain.series import update_series
-from api.domain.sites import move_site
+from api.domain.errors import DomainError
+from api.domain.sites import move_site, update_site
 from api.domain.writes import Write
 from api.models.events import Event, EventKind, EventStatus, Occurrence, SiteDayStats
 from api.models.people import Person
@@ -128,3 +130,17 @@ async def test_two_moves_racing_leave_every_path_under_its_parent(db):
         assert site.depth == (parent.depth + 1 if parent else 0), (site.name, site.depth)
     for site_id, site_path in await Occurrence.all().values_list("site_id", "site_path"):
         assert site_path == sites[site_id].path, (sites[site_id].name, site_path)
+
+
+async def test_a_move_from_a_stale_read_is_a_conflict(db):
+    """A colleague's edit committed after the mover read the site: the move is refused as a
+    CONFLICT, under its lock, and the colleague's edit stays (the move used to write the
+    version past it, and the stale edit went through)."""
+    n, station, target = await _network()
+    as_read = await Site.get(id=station.id)
+    await update_site(station, station.version, {"name": "同事改的名"})
+    with pytest.raises(DomainError) as refused:
+        await update_site(as_read, as_read.version, {"name": "旧的改名"}, parent=target)
+    assert refused.value.code == "CONFLICT"
+    now = await Site.get(id=station.id)
+    assert (now.name, now.parent_id) == ("同事改的名", station.parent_id)

@@ -169,6 +169,8 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
         # The paths this move builds on, read under those locks: another move may have committed
         # since the caller read them (the new parent's centre moved), and it is checked again.
         for fresh in await Site.filter(id__in=[site.id, *([new_parent.id] if new_parent else [])]):
+            if fresh.id == site.id:  # a colleague's edit since the caller read it is not overwritten
+                check_version(fresh, site.version, f"site {site.name}")
             target = site if fresh.id == site.id else new_parent
             target.path, target.depth, target.parent_id = fresh.path, fresh.depth, fresh.parent_id  # type: ignore[union-attr]
         _check_move(site, new_parent)
