@@ -382,7 +382,12 @@ class FeedService:
                     self.blocks.put(keys[event_id], block)
             missing = [event_id for event_id in missing if event_id not in blocks]
         if missing:
-            async with reads_no_older_than(self.tracker.mark):  # rendered blocks are cached by their stamps
+            # Rendered blocks are cached under the stamps the state read, so they are read from the
+            # primary, never older than those stamps: a replica that replayed to the state's mark
+            # but not a write after it gave the old event under the new version's key, served with
+            # 304s until the event changed again. (The primary may be newer: a newer block under an
+            # older key is replaced at the next state.)
+            with replica.primary():
                 data = await load_events(missing)
             rendered = await run_in_threadpool(render.render_events, data, self.site)
             self.renders += len(data)
