@@ -43,20 +43,16 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_scale import COUNTY_WEEK, SITES  # noqa: E402 (the canonical queries)
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 WENMING = str(Path(sys.executable).parent / "wenming")
 DOCUMENT_BOARD = "board"
 WRITE_EVERY = 1.0
 TICKS = os.sysconf("SC_CLK_TCK")
 
-COUNTY_WEEK = """query($centre: ID!, $from: DateTime!, $to: DateTime!) {
-  occurrences(within: $centre, from: $from, to: $to, first: 100) {
-    edges { node { title startsAt endsAt status site { name } venue { name } platform { name } team { name } } }
-  }
-}"""
-SITES = """query($centre: ID!) {
-  sites(within: $centre, first: 100) { edges { node { name kind subtreeCounts { kind count } } } }
-}"""
 SITE_NAME = "query($id: ID!) { node(id: $id) { ... on Site { name version } } }"
 RENAME = "mutation($input: UpdateSiteInput!) { updateSite(input: $input) { site { name version } errors { code } } }"
 

@@ -34,16 +34,21 @@ class Backend:
     url: str
 
 
-async def _fresh_postgres(server_url: str) -> str:
-    """A new, empty database beside the one named in the URL (dropped first if left over)."""
+async def recreate_database(server_url: str, name: str) -> str:
+    """A new, empty database ``name`` on the server of ``server_url`` (dropped first if left
+    over): its URL."""
     conn = await asyncpg.connect(server_url)
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {TEST_DATABASE}")
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
     finally:
         await conn.close()
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(scheme="postgres", path=f"/{TEST_DATABASE}"))
+    return urlunsplit(urlsplit(server_url)._replace(scheme="postgres", path=f"/{name}"))
+
+
+async def _fresh_postgres(server_url: str) -> str:
+    """A new, empty database beside the one named in the URL."""
+    return await recreate_database(server_url, TEST_DATABASE)
 
 
 async def _drop_postgres(server_url: str) -> None:

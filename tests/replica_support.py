@@ -16,6 +16,7 @@ import asyncpg
 
 from api import db as api_db
 from api.db import replica
+from tests.conftest import recreate_database
 
 
 @asynccontextmanager
@@ -35,13 +36,7 @@ async def empty_database(primary_url: str, suffix: str = "replica") -> AsyncIter
     parts = urlsplit(primary_url)
     name = f"{parts.path.lstrip('/')}_{suffix}"
     server = urlunsplit(parts._replace(path="/postgres"))
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {name}")
-    finally:
-        await conn.close()
-    url = urlunsplit(parts._replace(path=f"/{name}"))
+    url = await recreate_database(server, name)
     # Migrated by another process: api.db.migrate closes the ORM it opened, this one's included.
     migrate = await asyncio.create_subprocess_exec(
         sys.executable, "-c", f"import asyncio; from api import db; asyncio.run(db.migrate({url!r}))")
