@@ -14,9 +14,12 @@ Two phases over the same clusters and the same load, each with two fresh `wenmin
 processes: "primary only" (no WENMING_DATABASE_REPLICA_URL), then "with replica". The load:
 CONCURRENCY anonymous clients spread over both app instances, each request one of: the
 county-week `occurrences` query, `sites(within)` with subtreeCounts, a station board as a
-trusted document, a station's feed; and one editor with a token renaming a station every
-WRITE_EVERY seconds, who reads the name back at once with the token (read-your-writes:
-any old name read is counted). Not a test: figures go in the docs and notes.
+trusted document, a station's feed, the holiday feed, the centre's report feed (Atom); and one
+editor with a token renaming a station every WRITE_EVERY seconds, who reads the name back at
+once with the token (read-your-writes: any old name read is counted). Then, with the replica's
+app servers still up, the primary is stopped and the anonymous load runs again (--outage-seconds,
+no editor): how many answers came, how many were marked X-Wenming-Stale (from the replica
+standing in), and how many failed. Not a test: figures go in the docs and notes.
 """
 
 from __future__ import annotations
@@ -175,7 +178,7 @@ async def targets(url: str) -> dict:
 
 def anonymous_request(found: dict, rng: random.Random) -> dict:
     station = rng.choice(found["stations"])
-    kind = rng.choice(["week", "sites", "board", "feed"])
+    kind = rng.choice(["week", "sites", "board", "feed", "holidays", "reports"])
     if kind == "week":
         return {"method": "POST", "url": "/graphql", "json": {"query": COUNTY_WEEK, "variables": {
             "centre": gid("Site", found["centre"]), "from": found["from"], "to": found["to"]}}}
@@ -184,18 +187,24 @@ def anonymous_request(found: dict, rng: random.Random) -> dict:
     if kind == "board":
         return {"method": "GET", "url": "/graphql", "params": {
             "documentId": DOCUMENT_BOARD, "variables": json.dumps({"site": gid("Site", station)})}}
+    if kind == "holidays":
+        return {"method": "GET", "url": "/feeds/holidays.ics"}
+    if kind == "reports":
+        return {"method": "GET", "url": f"/feeds/sites/{found['centre']}/reports.atom"}
     return {"method": "GET", "url": f"/feeds/sites/{station}.ics"}
 
 
-async def run_load(bases: list[str], found: dict, token: str, seconds: float, concurrency: int,
+async def run_load(bases: list[str], found: dict, token: str | None, seconds: float, concurrency: int,
                    primary: Cluster, replica: Cluster) -> dict:
+    """The load; ``token`` None: no editor (the primary is stopped), and no primary figures."""
     stop = time.monotonic() + seconds
     statuses: Counter[int] = Counter()
-    stale_own_reads = writes = 0
+    stale_own_reads = writes = stale_answers = 0
     lags: list[float] = []
     lag_bytes: list[int] = []
 
     async def reader(i: int) -> None:
+        nonlocal stale_answers
         rng = random.Random(i)
         async with httpx.AsyncClient(timeout=60) as client:
             while time.monotonic() < stop:
@@ -204,6 +213,8 @@ async def run_load(bases: list[str], found: dict, token: str, seconds: float, co
                 response = await client.request(ask["method"], base + ask["url"], json=ask.get("json"),
                                                 params=ask.get("params"))
                 statuses[response.status_code] += 1
+                if "x-wenming-stale" in response.headers:
+                    stale_answers += 1
 
     async def writer() -> None:
         nonlocal stale_own_reads, writes
@@ -240,16 +251,18 @@ async def run_load(bases: list[str], found: dict, token: str, seconds: float, co
         finally:
             await conn.close()
 
-    before = {c: (c.cpu_seconds(), await transactions(c)) for c in (primary, replica)}
+    running = (primary, replica) if token else (replica,)
+    before = {c: (c.cpu_seconds(), await transactions(c)) for c in running}
     started = time.monotonic()
-    await asyncio.gather(*(reader(i) for i in range(concurrency)), writer(), lag_sampler())
+    await asyncio.gather(*(reader(i) for i in range(concurrency)), *((writer(), lag_sampler()) if token else ()))
     elapsed = time.monotonic() - started
-    after = {c: (c.cpu_seconds(), await transactions(c)) for c in (primary, replica)}
+    after = {c: (c.cpu_seconds(), await transactions(c)) for c in running}
+    spent = {c: (after[c][0] - before[c][0], after[c][1] - before[c][1]) for c in running}
     return {
         "seconds": elapsed, "requests": sum(statuses.values()), "statuses": dict(statuses),
-        "writes": writes, "stale_own_reads": stale_own_reads,
-        "primary_cpu": after[primary][0] - before[primary][0], "replica_cpu": after[replica][0] - before[replica][0],
-        "primary_xacts": after[primary][1] - before[primary][1], "replica_xacts": after[replica][1] - before[replica][1],
+        "writes": writes, "stale_own_reads": stale_own_reads, "stale_answers": stale_answers,
+        "primary_cpu": spent.get(primary, (0, 0))[0], "replica_cpu": spent[replica][0],
+        "primary_xacts": spent.get(primary, (0, 0))[1], "replica_xacts": spent[replica][1],
         "lag_ms": (1000 * statistics.median(lags), 1000 * max(lags)) if lags else None,
         "lag_bytes": (statistics.median(lag_bytes), max(lag_bytes)) if lag_bytes else None,
     }
@@ -289,8 +302,9 @@ def report(name: str, r: dict) -> None:
     rate = r["requests"] / r["seconds"]
     per_k = 1000 / max(r["requests"], 1)
     print(f"## {name}")
-    print(f"- {r['requests']} anonymous requests in {r['seconds']:.1f} s ({rate:.0f}/s), statuses {r['statuses']}; "
-          f"{r['writes']} writes, read back with the token through the other instance: {r['stale_own_reads']} stale")
+    print(f"- {r['requests']} anonymous requests in {r['seconds']:.1f} s ({rate:.0f}/s), statuses {r['statuses']}, "
+          f"{r['stale_answers']} marked X-Wenming-Stale; {r['writes']} writes, read back with the token through the "
+          f"other instance: {r['stale_own_reads']} stale")
     print(f"- primary: {r['primary_cpu']:.2f} CPU s ({r['primary_cpu'] * per_k:.2f} per 1000 requests), "
           f"{r['primary_xacts']} transactions; replica: {r['replica_cpu']:.2f} CPU s, {r['replica_xacts']} transactions")
     if r["lag_ms"]:
@@ -303,6 +317,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--demo-args", default="", help="passed to `wenming demo` (e.g. --scale 4)")
+    parser.add_argument("--outage-seconds", type=float, default=10, help="the load with the primary stopped (0: none)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the clusters run as the postgres OS user (runuser)")
@@ -333,8 +348,13 @@ def main() -> None:
             forget_redis(redis, prefix)  # each phase starts with empty shared caches
             with app_servers(base_env | extra) as bases:
                 results[name] = asyncio.run(run_load(bases, found, token, args.seconds, args.concurrency, primary, replica))
-            report(name, results[name])
-            print(f"  (load average after: {os.getloadavg()[0]:.1f})")
+                report(name, results[name])
+                print(f"  (load average after: {os.getloadavg()[0]:.1f})")
+                if extra and args.outage_seconds > 0:
+                    primary.stop()
+                    down = asyncio.run(run_load(bases, found, None, args.outage_seconds, args.concurrency, primary, replica))
+                    report("with replica, primary stopped", down)
+                    print(f"  (load average after: {os.getloadavg()[0]:.1f})")
         alone, shared = results["primary only"], results["with replica"]
         per_request = lambda r: r["primary_cpu"] / max(r["requests"], 1)  # noqa: E731
         print(f"primary CPU per request, with replica / primary only: {per_request(shared) / max(per_request(alone), 1e-9):.2f}x")

@@ -16,6 +16,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+import api.db.replica as replica
 from api.domain import availability
 from api.settings import Settings
 from api.shared_cache import shared_cache
@@ -175,7 +176,23 @@ class GraphQLApp(GraphQL):
             return await self.documents.respond(request, self._run_graphql)
         if isinstance(request, Request) and context is None and idempotency.wanted(request):
             return await self.idempotency.respond(request, self._run_graphql, self._announce)
+        if isinstance(request, Request) and context is None and "authorization" not in request.headers:
+            return await self._run_anonymous(request)
         return await self._run_graphql(request, context)
+
+    async def _run_anonymous(self, request: Request) -> Any:
+        """While the primary is unreachable, a query that may be stale (schema/core/replica_reads.py
+        says which) is answered from the read replica, marked stale (api/db/replica.py); a
+        mutation is never run twice: it answers the outage error."""
+
+        def unavailable(response: Any) -> bool:
+            return (isinstance(response, Response) and response.status_code == 503
+                    and getattr(request.state, "stale_reads_ok", False))
+
+        response, stood_in = await replica.stand_in_when_primary_down(lambda: self._run_graphql(request), unavailable)
+        if stood_in and isinstance(response, Response) and response.status_code == 200:
+            response.headers.update(availability.STALE_HEADERS)
+        return response
 
     async def _announce(self, occurrence_changes: list) -> None:
         if self.bus is not None and occurrence_changes:

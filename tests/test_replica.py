@@ -3,7 +3,8 @@ read when the replica is behind or down, to the primary.
 
 The "replica" that shows where a request read is an empty migrated database (a replica far
 behind): an answer with no sites came from it. The one that is never behind is the test
-database itself; the one that is down is an address that refuses connections."""
+database itself; the one that is down is an address that refuses connections. A primary that
+is down is that address put in place of the test database, which then serves as the replica."""
 
 from __future__ import annotations
 
@@ -23,14 +24,13 @@ from api.settings import ConfigError
 from tests.auth_support import make_callers, post
 from tests.network import build, gid
 from tests.orders_support import loop_setup
-from tests.replica_support import attached, empty_database
+from tests.replica_support import REFUSED, attached, empty_database, primary_refused
 from tests.test_orders import BY_TOKEN, PLACE
 
 SITES = "{ sites(first: 50) { totalCount } }"
 NAME = "query($id: ID!) { node(id: $id) { ... on Site { name } } }"
 RENAME = "mutation($input: UpdateSiteInput!) { updateSite(input: $input) { site { name } errors { code } } }"
 MARCH = {"from": "2026-03-01", "to": "2026-04-01"}
-REFUSED = "postgres://postgres@127.0.0.1:9/wenming"  # the discard port: nothing listens there
 
 
 @pytest.fixture(autouse=True)
@@ -245,3 +245,126 @@ async def test_a_resident_reads_their_order_by_its_token_from_the_primary(behind
     mine = (await post(app_client, None, BY_TOKEN, t=placed["token"])).json()["data"]["orderByToken"]
     assert mine is not None and mine["residentName"] == "张阿姨"
     assert await _count(app_client) == 0  # other anonymous queries still read the replica
+
+
+async def _holidays_and_reports(client: httpx.AsyncClient):
+    """The holiday table's years around now, and a published report of the station: what the
+    holiday and report feeds show."""
+    from api.china_calendar import holidays as table
+    from api.domain.clock import now
+    from tests.reports_support import publish, write
+
+    net = await build()
+    callers = await make_callers(net)
+    year = now().year
+    await table.sync(range(year - 1, year + 2))
+    await publish(client, callers.editor, callers.admin, await write(client, callers.editor, net.station, title="洛阳村报道"))
+    return net, callers
+
+
+def _report_feeds(client: httpx.AsyncClient):
+    app = client._transport.app  # type: ignore[attr-defined]
+    return next(r.report_feeds for r in app.routes if getattr(r, "report_feeds", None) is not None)
+
+
+async def test_the_holiday_and_report_feeds_read_the_replica_only_when_it_has_the_primarys_watermark(
+        behind, app_client):
+    net, _ = await _holidays_and_reports(app_client)
+    atom = f"/feeds/sites/{net.station.id}/reports.atom"
+    holidays = await app_client.get("/feeds/holidays.ics")
+    reports = await app_client.get(atom)
+    # The replica (empty) is behind the primary's watermark: both were read on the primary.
+    assert holidays.status_code == 200 and "国庆节" in holidays.text
+    assert reports.status_code == 200 and "洛阳村报道" in reports.text
+    assert replica.health.counts["primary_behind_watermark"] == 2
+    # Kept while the watermark stays: a repeat reads nothing but it, and answers 304.
+    feeds = _report_feeds(app_client)
+    computed = feeds.computes
+    again = await app_client.get(atom, headers={"If-None-Match": reports.headers["etag"]})
+    assert again.status_code == 304 and feeds.computes == computed
+
+
+async def test_the_holiday_and_report_feeds_read_a_replica_that_is_caught_up_and_keep_their_etags(postgres, settings):
+    app = create_app(settings, manage_db=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        net, _ = await _holidays_and_reports(client)
+    paths = ("/feeds/holidays.ics", f"/feeds/sites/{net.station.id}/reports.atom", "/feeds/campaigns/999/reports.atom")
+
+    async def answers() -> list[tuple[int, str | None]]:
+        app = create_app(settings, manage_db=False)  # a new app: nothing kept yet
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            return [((r := await client.get(path)).status_code, r.headers.get("etag")) for path in paths]
+
+    on_primary = await answers()
+    assert [status for status, _ in on_primary] == [200, 200, 404]
+    async with attached(postgres.url, postgres.url):  # a replica that is never behind
+        assert await replica.health.check() == "ok"
+        on_replica = await answers()
+        assert replica.health.counts["replica_statements"] >= 3
+        assert replica.health.counts["primary_behind_watermark"] == 0
+    assert on_replica == on_primary
+
+
+async def test_while_the_primary_is_down_the_replica_answers_anonymous_reads_marked_stale(postgres, app_client):
+    """The test database is the replica; the primary refuses connections. Anonymous feeds,
+    boards and queries are answered from the replica, marked as the outage fallback marks its
+    answers; token holders and writes get the outage error; a check that reaches the primary
+    again ends it."""
+    net, callers = await _holidays_and_reports(app_client)
+    board = {"documentId": "board", "variables": json.dumps({"site": gid("Site", net.station.id)})}
+    feed = f"/feeds/sites/{net.station.id}.ics"
+    async with attached(postgres.url, postgres.url):
+        assert await replica.health.check() == "ok"
+        async with primary_refused():
+            # Not known yet: the first feed request finds the primary down and asks the replica.
+            answers = [await app_client.get(feed, params=MARCH), await app_client.get("/graphql", params=board),
+                       await post(app_client, None, SITES), await app_client.get("/feeds/holidays.ics"),
+                       await app_client.get(f"/feeds/sites/{net.station.id}/reports.atom")]
+            assert replica.health.primary_down
+            for answer in answers:
+                assert answer.status_code == 200, answer.text
+                assert answer.headers["x-wenming-stale"] == "database-unavailable"
+                assert answer.headers["cache-control"] == "no-cache"
+            assert b"BEGIN:VEVENT" in answers[0].content and answers[1].json()["data"]["board"] is not None
+            assert answers[2].json()["data"]["sites"]["totalCount"] > 0
+            assert "国庆节" in answers[3].text and "洛阳村报道" in answers[4].text
+            # A client revalidating what it got keeps it (304), still told it is stale.
+            kept = await app_client.get(feed, params=MARCH, headers={"If-None-Match": answers[0].headers["etag"]})
+            assert kept.status_code == 304 and kept.headers["x-wenming-stale"] == "database-unavailable"
+            # The primary or nothing: a token holder, a write, a resident's own order.
+            for refused in (await post(app_client, callers.editor, SITES),
+                            await post(app_client, callers.editor, RENAME, input={
+                                "id": gid("Site", net.station.id), "version": net.station.version, "name": "改名"}),
+                            await post(app_client, None, BY_TOKEN, t="ord_" + "x" * 32)):
+                assert refused.status_code == 503, refused.text
+                assert refused.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            # A check reaches the replica but not the primary: the replica stays in use.
+            assert await replica.health.check() == "ok" and replica.health.primary_down
+        assert await replica.health.check() == "ok" and not replica.health.primary_down
+        fresh = await post(app_client, None, SITES)
+        assert fresh.status_code == 200 and "x-wenming-stale" not in fresh.headers
+    assert (await Site.get(id=net.station.id)).name == net.station.name  # the refused write changed nothing
+
+
+async def test_while_the_primary_is_down_a_replica_behind_never_gives_an_older_feed_or_board(behind, app_client):
+    """The replica (empty) has not got what this process last read from the primary: a feed
+    or a board is not computed there (its ETag could go back); the last answer is served, or
+    503 for a URL never served. Uncached anonymous queries may still read it."""
+    net = await build()
+    feed = f"/feeds/sites/{net.station.id}.ics"
+    board = {"documentId": "board", "variables": json.dumps({"site": gid("Site", net.station.id)})}
+    first = await app_client.get(feed, params=MARCH)
+    screen = await app_client.get("/graphql", params=board)
+    assert first.status_code == 200 and screen.status_code == 200
+    async with primary_refused():
+        # Revalidate: the state is computed again, and the replica is behind: the last answer.
+        again = await app_client.get(feed, params=MARCH, headers={"Cache-Control": "no-cache"})
+        assert replica.health.primary_down and replica.health.counts["stand_in_behind_watermark"] >= 1
+        assert again.status_code == 200 and again.content == first.content
+        assert again.headers["etag"] == first.headers["etag"]
+        assert again.headers["x-wenming-stale"] == "database-unavailable"
+        unseen = await app_client.get(feed, params={"from": "2026-05-01", "to": "2026-06-01"})
+        assert unseen.status_code == 503 and unseen.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+        kept = await app_client.get("/graphql", params=board, headers={"If-None-Match": screen.headers["etag"]})
+        assert kept.status_code == 304 and kept.headers["x-wenming-stale"] == "database-unavailable"
+        assert await _count(app_client) == 0  # an uncached query: the replica, as stale as it is

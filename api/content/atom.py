@@ -2,7 +2,11 @@
 per campaign, at /feeds/sites/<id>/reports.atom and /feeds/campaigns/<id>/reports.atom.
 
 Like the calendar feeds they answer with an ETag and a real 304. The feed is small (the
-newest 50 reports) and built with ElementTree, which escapes every text and attribute."""
+newest 50 reports) and built with ElementTree, which escapes every text and attribute. A feed
+is kept per URL while the primary's watermark of the tables it reads (REPORT_TABLES) stays the
+same, and read again on the read replica for an anonymous request when the replica has that
+watermark (api/feeds/marked.py). While the primary is unreachable the replica answers, else
+the URL's last answer, as for the calendar feeds (api/feeds/__init__.py ``served_when_down``)."""
 
 from __future__ import annotations
 
@@ -17,9 +21,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from api.content.html import excerpt
+from api.db import replica
 from api.domain.clock import local, now
 from api.domain.sites import subtree
 from api.domain.validation import record_id
+from api.feeds import served_when_down
+from api.feeds.fallback import LastGood
+from api.feeds.marked import MarkedAnswers
 from api.models.content import Image, Report, ReportStatus
 from api.models.events import Campaign
 from api.models.sites import Site
@@ -30,6 +38,11 @@ MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 ENTRIES = 50
 CACHE_CONTROL = "public, max-age=300"
 ET.register_namespace("", ATOM)
+# What a report feed shows: reports, their sites' and campaigns' names, their covers (images
+# are never changed, only added). Every write of these moves updated_at; reports are soft-deleted.
+REPORT_TABLES = {"report": ("MAX(id)", "MAX(updated_at)"), "site": ("MAX(id)", "MAX(updated_at)"),
+                 "campaign": ("MAX(id)", "MAX(updated_at)"), "image": ("MAX(id)",)}
+Feed = tuple[bytes, str]  # the body and its ETag
 
 
 def _tag(settings: Settings, what: str) -> str:
@@ -79,7 +92,7 @@ def _not_found(message: str) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status_code=404, media_type="application/json")
 
 
-async def _answer(request: Request, settings: Settings, *, title: str, feed_id: str, author: str, query) -> Response:
+async def _feed(request: Request, settings: Settings, *, title: str, feed_id: str, author: str, query) -> Feed:
     reports = list(await query.filter(status=ReportStatus.PUBLISHED, deleted_at__isnull=True)
                    .order_by("-listed_at", "-id").limit(ENTRIES))
     cover_ids = {r.cover_id for r in reports if r.cover_id}
@@ -89,7 +102,16 @@ async def _answer(request: Request, settings: Settings, *, title: str, feed_id: 
     self_url = f"{settings.links_base}{request.url.path}"
     body = render(settings, title=title, feed_id=feed_id, self_url=self_url, author=author, reports=reports,
                   covers=covers, site_names=names)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+async def _answer(request: Request, feeds: MarkedAnswers[Feed | None], compute, missing: str) -> Response:
+    """The feed kept for this URL while the tables it reads did not change (api/feeds/marked.py)."""
+    with replica.reads_of(request.headers):
+        feed = await feeds.get(request.url.path, compute, weight=lambda f: 512 + (len(f[0]) if f else 0))
+    if feed is None:
+        return _not_found(missing)
+    body, etag = feed
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
@@ -97,23 +119,39 @@ async def _answer(request: Request, settings: Settings, *, title: str, feed_id: 
 
 
 def report_feed_routes(settings: Settings) -> list[BaseRoute]:
+    feeds: MarkedAnswers[Feed | None] = MarkedAnswers(REPORT_TABLES, max_weight=16 * 1024 * 1024)
+    last_good = LastGood(8 * 1024 * 1024)
+
     async def site_feed(request: Request) -> Response:
         pk = record_id(request.path_params["ident"])
-        site = await Site.get_or_none(id=pk, deleted_at__isnull=True) if pk else None
-        if site is None:
-            return _not_found(f"there is no site {request.path_params['ident'][:20]!r}")
-        return await _answer(request, settings, title=f"{site.name} 活动报道", feed_id=f"site:{site.id}:reports",
-                             author=site.name, query=Report.filter(subtree(site.path, "site_path")))
+
+        async def compute() -> Feed | None:
+            site = await Site.get_or_none(id=pk, deleted_at__isnull=True) if pk else None
+            if site is None:
+                return None
+            return await _feed(request, settings, title=f"{site.name} 活动报道", feed_id=f"site:{site.id}:reports",
+                               author=site.name, query=Report.filter(subtree(site.path, "site_path")))
+
+        return await _answer(request, feeds, compute, f"there is no site {request.path_params['ident'][:20]!r}")
 
     async def campaign_feed(request: Request) -> Response:
         pk = record_id(request.path_params["ident"])
-        campaign = await Campaign.get_or_none(id=pk, deleted_at__isnull=True) if pk else None
-        if campaign is None:
-            return _not_found(f"there is no campaign {request.path_params['ident'][:20]!r}")
-        return await _answer(request, settings, title=f"{campaign.name} 活动报道", feed_id=f"campaign:{campaign.id}:reports",
-                             author=campaign.name, query=Report.filter(campaign_id=campaign.id))
 
-    return [
-        Route("/feeds/sites/{ident}/reports.atom", site_feed, methods=["GET", "HEAD"]),
-        Route("/feeds/campaigns/{ident}/reports.atom", campaign_feed, methods=["GET", "HEAD"]),
+        async def compute() -> Feed | None:
+            campaign = await Campaign.get_or_none(id=pk, deleted_at__isnull=True) if pk else None
+            if campaign is None:
+                return None
+            return await _feed(request, settings, title=f"{campaign.name} 活动报道",
+                               feed_id=f"campaign:{campaign.id}:reports", author=campaign.name,
+                               query=Report.filter(campaign_id=campaign.id))
+
+        return await _answer(request, feeds, compute, f"there is no campaign {request.path_params['ident'][:20]!r}")
+
+    routes = [
+        Route("/feeds/sites/{ident}/reports.atom", served_when_down(site_feed, last_good), methods=["GET", "HEAD"]),
+        Route("/feeds/campaigns/{ident}/reports.atom", served_when_down(campaign_feed, last_good),
+              methods=["GET", "HEAD"]),
     ]
+    for route in routes:
+        route.report_feeds = feeds  # type: ignore[attr-defined]  # tests look at what was read
+    return routes

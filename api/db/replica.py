@@ -13,9 +13,18 @@ Who reads where (docs/operations.md, "The read replica"):
   background: a request never waits for it) found it at most WENMING_REPLICA_MAX_LAG_SECONDS
   behind. A statement that fails on it because it is unreachable marks it down and runs again
   on the primary, so a replica that is away never makes a request fail.
-- Answers that are cached and given ETags (feeds, boards) are computed on the replica only when
-  its freshness watermark equals the primary's (api/domain/freshness.py ``reads_no_older_than``):
-  an ETag never goes back to an older one because a request reached a replica that was behind.
+- Answers that are cached and given ETags (feeds, boards, the holiday and report feeds) are
+  computed on the replica only when its freshness watermark equals the primary's
+  (api/domain/freshness.py ``reads_no_older_than``): an ETag never goes back to an older one
+  because a request reached a replica that was behind.
+- While the PRIMARY is unreachable (found by a check, or by a request that failed on it) and the
+  replica answers, the replica stands in (``stand_in_when_primary_down``): an anonymous,
+  stale-tolerant request reads it for everything, even what it would read on the primary, and
+  its answer is marked stale as the outage fallback marks cached ones. A cached answer is then
+  computed there only if the replica holds the watermark this process last read from the
+  primary (``ReplicaBehind`` otherwise: the outage fallback answers); writes, token holders and
+  reads by a private token still go to the primary and fail with the outage error. The next
+  check that reaches the primary ends it.
 
 Without a replica none of this is installed: no router, one connection, as before (``attach``
 is called by api.db.connected for the server only; the CLI never reads a replica).
@@ -28,14 +37,15 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.connection import get_connections
+from tortoise.exceptions import DBConnectionError
 from tortoise.router import router
 
 from api.db.postgres import PostgresClient
@@ -45,11 +55,13 @@ log = logging.getLogger("wenming.db")
 
 PRIMARY = "default"
 REPLICA = "replica"
+STAND_IN = "stand-in"  # the primary is unreachable: every read of the request goes to the replica
 ROUTER = "api.db.replica.ReplicaRouter"
 CHECK_SECONDS = 2.0  # the replica's lag is read at most this often
 CHECK_TIMEOUT_SECONDS = 2.0  # a check that takes longer finds the replica down
 
-# Where this task's reads go: None (not said: the primary), PRIMARY, or REPLICA (stale is fine).
+# Where this task's reads go: None (not said: the primary), PRIMARY, REPLICA (stale is fine), or
+# STAND_IN (stale is fine and the primary is away).
 _reads: ContextVar[str | None] = ContextVar("wenming_reads", default=None)
 
 # The primary's WAL position, then the replica's: caught up when it has replayed that far;
@@ -60,6 +72,16 @@ REPLICA_LAG_SQL = (
     "SELECT pg_is_in_recovery(), COALESCE(pg_last_wal_replay_lsn() - '0/0'::pg_lsn, 0), "
     "EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())"
 )
+
+
+class ReplicaBehind(DBConnectionError):
+    """The primary is unreachable and the replica has not got what this process last read from
+    it: a cached answer computed there could be older than one already served. An outage
+    (api/domain/availability.py), so the outage fallback answers instead."""
+
+
+class _PrimaryAway(Exception):
+    """A check reached the replica but not the primary (raised from the primary's error)."""
 
 
 class Health:
@@ -79,10 +101,29 @@ class Health:
         self.checked_at = -math.inf
         self._check: asyncio.Task | None = None
         self.counts: Counter[str] = Counter()
+        self.primary_down = False  # found unreachable while the replica answered; a check that reaches it ends it
 
     @property
     def usable(self) -> bool:
         return self.configured and self.state == "ok"
+
+    @property
+    def can_stand_in(self) -> bool:
+        """The replica may answer for an unreachable primary: configured and not found down
+        (its lag cannot be known without the primary; it is the freshest copy there is)."""
+        return self.configured and self.state != "down"
+
+    def primary_unreachable(self, exc: BaseException | None) -> None:
+        if not self.primary_down:
+            why = f"{type(exc).__name__}: {exc}" if exc is not None else "a request found it unavailable"
+            log.warning("primary database unreachable, the read replica answers anonymous reads: %s", why)
+        self.primary_down = True
+        self.counts["primary_unreachable"] += 1
+
+    def primary_reached(self) -> None:
+        if self.primary_down:
+            log.warning("primary database reachable again: reads go where they went before")
+        self.primary_down = False
 
     def refresh_if_due(self) -> None:
         """Start a check in the background when the last one is older than CHECK_SECONDS."""
@@ -96,10 +137,17 @@ class Health:
         """Read the replica's lag now; returns the new state."""
         self.checked_at = time.monotonic()
         try:
-            lag = await asyncio.wait_for(_lag(), CHECK_TIMEOUT_SECONDS)
-        except Exception as exc:  # unreachable, refused, timed out, or a primary gone too
+            lag = await asyncio.wait_for(_lag(), 2 * CHECK_TIMEOUT_SECONDS)
+        except _PrimaryAway as away:  # the replica answered, the primary did not
+            self.primary_unreachable(away.__cause__)
+            if self.state in ("unchecked", "down"):
+                self.state = "ok"
+            self.lag = None
+            return self.state
+        except Exception as exc:  # the replica unreachable, refused or timed out
             self.mark_down(exc)
             return self.state
+        self.primary_reached()
         self.lag = lag
         state = "ok" if lag <= self.max_lag else "lagging"
         if state != self.state:
@@ -119,10 +167,17 @@ health = Health()
 
 
 async def _lag() -> float:
-    with primary():
-        _, rows = await connections.get(PRIMARY).execute_query(PRIMARY_LSN_SQL)
-    primary_lsn = rows[0][0]
     replica: ReplicaClient = connections.get(REPLICA)  # type: ignore[assignment]
+    try:
+        with primary():
+            _, rows = await asyncio.wait_for(connections.get(PRIMARY).execute_query(PRIMARY_LSN_SQL),
+                                             CHECK_TIMEOUT_SECONDS)
+    except Exception as exc:
+        if not availability.is_unavailable(exc):
+            raise
+        await asyncio.wait_for(replica.execute_unrouted("SELECT 1"), CHECK_TIMEOUT_SECONDS)  # is the replica there?
+        raise _PrimaryAway() from exc
+    primary_lsn = rows[0][0]
     _, rows = await replica.execute_unrouted(REPLICA_LAG_SQL)
     in_recovery, replayed, age = rows[0]
     if not in_recovery or replayed >= primary_lsn:
@@ -136,7 +191,15 @@ def _in_transaction() -> bool:
 
 def uses_replica() -> bool:
     """Whether a read made now goes to the replica."""
-    return _reads.get() == REPLICA and health.usable and not _in_transaction()
+    reads = _reads.get()
+    if reads not in (REPLICA, STAND_IN) or _in_transaction():
+        return False
+    return reads == STAND_IN or health.usable
+
+
+def standing_in() -> bool:
+    """Whether this request's reads go to the replica because the primary is unreachable."""
+    return _reads.get() == STAND_IN
 
 
 def reading() -> BaseDBAsyncClient:
@@ -154,8 +217,14 @@ def _reads_from(alias: str | None) -> Iterator[None]:
 
 
 def primary() -> Any:
-    """Reads of the block go to the primary, whatever the request allowed."""
+    """Reads of the block go to the primary, whatever the request allowed (a caller's own writes)."""
     return _reads_from(PRIMARY)
+
+
+def newest_copy() -> Any:
+    """Reads of the block go to the newest copy there is: the primary, or while the replica
+    stands in for it, the replica."""
+    return nullcontext() if standing_in() else _reads_from(PRIMARY)
 
 
 def decided() -> bool:
@@ -168,11 +237,49 @@ def stale_reads_allowed() -> Any:
     the replica is in use; otherwise (none configured, behind, down) to the primary."""
     if not health.configured:
         return _reads_from(PRIMARY)
+    if standing_in():
+        return nullcontext()
     health.refresh_if_due()
+    if health.primary_down and health.can_stand_in:
+        health.counts["stand_in"] += 1
+        return _reads_from(STAND_IN)
     if not health.usable:
         health.counts[f"primary_{health.state}"] += 1
         return _reads_from(PRIMARY)
     return _reads_from(REPLICA)
+
+
+def reads_of(headers: Any) -> Any:
+    """An HTTP request's reads (``headers``: its headers): with a token, the primary (a caller
+    reads their own writes); anonymous, stale is fine."""
+    return primary() if "authorization" in headers else stale_reads_allowed()
+
+
+T = TypeVar("T")
+
+
+async def stand_in_when_primary_down(run: Callable[[], Awaitable[T]],
+                                     failed: Callable[[T], bool] = lambda _: False) -> tuple[T, bool]:
+    """For an anonymous request whose answer may be stale (and that ``run`` may repeat: it
+    writes nothing): ``run()``; when the primary is unreachable, known from the last check or
+    found now (``run`` raised an outage, or answered one: ``failed``), and the replica can
+    answer, ``run()`` with every read on the replica. Returns the answer and whether the
+    replica stood in (the caller marks the answer stale)."""
+    if not health.configured or standing_in():
+        return await run(), standing_in()
+    if not health.primary_down:
+        try:
+            result = await run()
+        except Exception as exc:
+            if not (availability.is_unavailable(exc) and health.can_stand_in):
+                raise
+            health.primary_unreachable(exc)
+        else:
+            if not (failed(result) and health.can_stand_in):
+                return result, False
+            health.primary_unreachable(None)
+    with stale_reads_allowed():
+        return await run(), standing_in()
 
 
 def attach(config: dict, max_lag: float) -> None:

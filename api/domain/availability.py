@@ -22,6 +22,12 @@ MESSAGE = (
 )
 
 
+# An answer given while the database is unavailable: a cached one (feeds, boards), or the read
+# replica's while it stands in for the primary (api/db/replica.py). The client shows it and
+# asks again; it does not keep it.
+STALE_HEADER = "X-Wenming-Stale"
+STALE_HEADERS = {"Cache-Control": "no-cache", STALE_HEADER: "database-unavailable"}
+
 
 def retry_headers() -> dict[str, str]:
     """The HTTP headers of every 503 for an unavailable database."""

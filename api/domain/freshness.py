@@ -90,9 +90,13 @@ def _watermark_part(table: str, agg: str) -> str:
     return f"(SELECT {agg} FROM {table})"
 
 
-WATERMARK_SQL = "SELECT " + ", ".join(
-    _watermark_part(table, agg) for table, aggs in WATERMARK_TABLES.items() for agg in aggs
-)
+def watermark_sql(tables: dict[str, tuple[str, ...]]) -> str:
+    """One statement reading these parts of these tables (a smaller watermark for an answer that
+    reads a few tables only: the holiday and report feeds)."""
+    return "SELECT " + ", ".join(_watermark_part(table, agg) for table, aggs in tables.items() for agg in aggs)
+
+
+WATERMARK_SQL = watermark_sql(WATERMARK_TABLES)
 _SLICES: dict[str, slice] = {}
 _at = 0
 for _table, _aggs in WATERMARK_TABLES.items():
@@ -104,11 +108,11 @@ ROW_MODELS = {"site": Site, "venue": Venue, "platform": Platform, "team": Team, 
               "campaign": Campaign, "membership": Membership}
 
 
-async def watermark() -> tuple:
+async def watermark(sql: str = WATERMARK_SQL) -> tuple:
     """Compared, never interpreted: equal watermarks mean no public data changed. Always the
     primary's: it says what has been written (the read replica may be behind)."""
     with replica.primary():
-        _, rows = await connections.get("default").execute_query(WATERMARK_SQL)
+        _, rows = await connections.get("default").execute_query(sql)
     return _mark(rows)
 
 
@@ -131,14 +135,28 @@ async def trim_deletion_marks() -> int:
 
 
 @asynccontextmanager
-async def reads_no_older_than(mark: tuple | None) -> AsyncIterator[None]:
+async def reads_no_older_than(mark: tuple | None, sql: str = WATERMARK_SQL) -> AsyncIterator[None]:
     """The block computes an answer that will be cached and given an ETag as of ``mark`` (the
-    primary's watermark): its reads go to the replica only if the replica's watermark is that
-    one, so a cached answer never holds older data than its generation says and an ETag never
-    goes back (api/db/replica.py). Equal or not is all that is asked: a replica ahead of the
-    mark (a write since) is not used either, which costs a primary read, never a wrong answer."""
+    primary's watermark, read by ``sql``): its reads go to the replica only if the replica's
+    watermark is that one, so a cached answer never holds older data than its generation says
+    and an ETag never goes back (api/db/replica.py). Equal or not is all that is asked: a
+    replica ahead of the mark (a write since) is not used either, which costs a primary read,
+    never a wrong answer.
+
+    While the replica stands in for an unreachable primary, ``mark`` is the last watermark this
+    process read from the primary (None: it read none, so it served nothing the replica could
+    be behind); a replica without it raises ``replica.ReplicaBehind``, an outage."""
+    if replica.standing_in():
+        if mark is not None:
+            _, rows = await replica.reading().execute_query(sql)
+            if _mark(rows) != mark:
+                replica.health.counts["stand_in_behind_watermark"] += 1
+                raise replica.ReplicaBehind("the primary database is unreachable and the read replica has not "
+                                            "replayed what this server last read from it")
+        yield
+        return
     if replica.uses_replica():
-        _, rows = await replica.reading().execute_query(WATERMARK_SQL)
+        _, rows = await replica.reading().execute_query(sql)
         if mark is None or _mark(rows) != mark:
             replica.health.counts["primary_behind_watermark"] += 1
             with replica.primary():
@@ -216,7 +234,11 @@ class ChangeTracker:
     async def sync(self, max_age: float = 0.0) -> int:
         """Bring the change log up to date with every write committed before this call (or
         before a sync started at most ``max_age`` seconds ago); returns the generation.
-        Concurrent callers share one read, as long as it started after they arrived."""
+        Concurrent callers share one read, as long as it started after they arrived. While the
+        replica stands in for an unreachable primary there is nothing to read: the log stays as
+        the primary last left it (answers it vouches for are as of that watermark)."""
+        if replica.standing_in():
+            return self.generation
         arrived = time.monotonic()
         while True:
             pending = self._pending

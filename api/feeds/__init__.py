@@ -20,9 +20,10 @@ from starlette.routing import BaseRoute, Route
 from api.db import replica
 from api.domain import availability, compression
 from api.domain.errors import DomainError
+from api.domain.freshness import reads_no_older_than
 from api.feeds import params as feed_params
 from api.feeds.errors import FeedError, bad_parameter, not_found
-from api.feeds.fallback import LastGood
+from api.feeds.fallback import LastGood, mark_stale
 from api.feeds.holidays import HolidayFeed
 from api.feeds.scopes import ScopeKind, resolve
 from api.feeds.service import FeedService
@@ -74,12 +75,20 @@ async def _state(service: FeedService, scope, parsed: feed_params.FeedParams, *,
 def reads_for(request: Request):
     """An anonymous feed may come from the read replica (api/db/replica.py): the state and the
     body, whose reads are checked against the primary's watermark. The scope's name and the
-    parameters are read on the primary: they are part of the state's ETag."""
-    return replica.primary() if "authorization" in request.headers else replica.stale_reads_allowed()
+    parameters are read on the primary: they are part of the state's ETag. While the replica
+    stands in for an unreachable primary, everything is read there, from a replica that holds
+    the watermark this process last read from the primary (``_endpoint``)."""
+    return replica.reads_of(request.headers)
 
 
 def _endpoint(service: FeedService, kind: ScopeKind):
     async def feed(request: Request) -> Response:
+        if replica.standing_in():  # the scope's name is read there too: only from a replica that is not behind
+            async with reads_no_older_than(service.tracker.mark):
+                return await answer(request)
+        return await answer(request)
+
+    async def answer(request: Request) -> Response:
         try:
             query = request.query_params
             subtree = feed_params.parse_subtree(query) if kind is ScopeKind.SITE else False
@@ -125,17 +134,24 @@ def _endpoint(service: FeedService, kind: ScopeKind):
     return feed
 
 
-def _served_from_cache_when_down(endpoint, last_good: LastGood):
-    """The feed as before; while the database is unavailable, this URL's last answer
-    (api/feeds/fallback.py), or the exception (api/health.py answers 503)."""
+def served_when_down(endpoint, last_good: LastGood):
+    """The feed as before; while the primary database is unreachable, an anonymous request is
+    answered from the read replica (api/db/replica.py, marked stale), else this URL's last
+    answer (api/feeds/fallback.py), or the exception (api/health.py answers 503)."""
 
     async def feed(request: Request) -> Response:
+        stood_in = False
         try:
-            response = await endpoint(request)
+            if "authorization" in request.headers:  # a token holder reads the primary or nothing
+                response = await endpoint(request)
+            else:
+                response, stood_in = await replica.stand_in_when_primary_down(lambda: endpoint(request))
         except Exception as exc:
             if availability.is_unavailable(exc) and (stale := last_good.answer(request)) is not None:
                 return stale
             raise
+        if stood_in:
+            mark_stale(response)
         last_good.remember(request, response)
         return response
 
@@ -148,13 +164,13 @@ def feed_routes(settings: Settings) -> list[BaseRoute]:
     last_good = LastGood()
     routes: list[BaseRoute] = [
         Route(f"/feeds/{kind.value}/{{ident}}.ics",
-              _served_from_cache_when_down(_endpoint(service, kind), last_good), methods=["GET", "HEAD"])
+              served_when_down(_endpoint(service, kind), last_good), methods=["GET", "HEAD"])
         for kind in ScopeKind
     ]
     for route in routes:
         route.last_good = last_good  # type: ignore[attr-defined]
         route.feed_service = service  # type: ignore[attr-defined]  # tests and the benchmark look at its cache
-    holidays = _served_from_cache_when_down(HolidayFeed(settings).respond, last_good)
+    holidays = served_when_down(HolidayFeed(settings).respond, last_good)
     routes.append(Route("/feeds/holidays.ics", holidays, methods=["GET", "HEAD"]))
     routes[-1].last_good = last_good  # type: ignore[attr-defined]
     # Last: any other URL under /feeds/ (no .ics, an unknown scope) gets the same JSON 404.

@@ -4,6 +4,8 @@ A calendar app polls a feed every hour or so; while PostgreSQL restarts, the fee
 the best answer (an error would make some apps drop every event). Such an answer carries
 ``X-Wenming-Stale: database-unavailable`` and ``Cache-Control: no-cache``; a URL never
 served before answers 503 with Retry-After (api/health.py). Bounded by the bytes held.
+With a read replica that answers while the primary is unreachable, the replica's answer comes
+first (api/db/replica.py), marked the same way; this cache answers when it cannot.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from collections.abc import Hashable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.domain import compression
+from api.domain import availability, compression
 from api.feeds.cache import WeightedLRU
 
-STALE_HEADER = "X-Wenming-Stale"
-STALE_VALUE = "database-unavailable"
+def mark_stale(response: Response) -> None:
+    """Given while the database is unavailable (availability.STALE_HEADERS)."""
+    response.headers.update(availability.STALE_HEADERS)
 
 
 class LastGood:
@@ -41,8 +44,7 @@ class LastGood:
             return None
         body, headers = item
         headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
-        headers["Cache-Control"] = "no-cache"
-        headers[STALE_HEADER] = STALE_VALUE
+        headers.update(availability.STALE_HEADERS)
         self.served += 1
         etag = headers.get("etag", "")
         if etag and compression.etag_matches(request.headers.get("if-none-match"), etag.replace("-gzip", "")):

@@ -1,6 +1,8 @@
 """GET /feeds/holidays.ics: China's public holidays and make-up working days, all-day events
 with their names, for last year, this year and next year. ETag/304 and gzip like every feed;
-the body is rendered again only when the table's rows for those years changed."""
+the body is rendered again only when the table's rows for those years changed. The rows are
+read again only when the holiday tables' watermark on the primary moved (api/feeds/marked.py),
+from the read replica for an anonymous request when it has that watermark."""
 
 from __future__ import annotations
 
@@ -15,15 +17,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.china_calendar.holidays import Period, periods
+from api.db import replica
 from api.domain import compression
 from api.domain.clock import local, now
+from api.domain.freshness import WATERMARK_TABLES
 from api.feeds import render
+from api.feeds.marked import MarkedAnswers
 from api.models.china_calendar import DayKind
 from api.settings import Settings
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "public, max-age=3600"
 CALENDAR_NAME = "中国法定节假日"
+HOLIDAY_TABLES = {table: WATERMARK_TABLES[table] for table in ("holiday_day", "holiday_year")}
 DESCRIPTION = ("China's public holidays and make-up working days (法定节假日与调休上班), "
                "from the State Council's notices; 暂定 marks a year not announced yet.")
 
@@ -61,10 +67,12 @@ class HolidayFeed:
         self._body = b""
         self._gzipped: bytes | None = None
         self.renders = 0  # for tests: how often the body was rendered
+        self.periods: MarkedAnswers[list[Period]] = MarkedAnswers(HOLIDAY_TABLES)
 
     async def respond(self, request: Request) -> Response:
         year = now().year
-        found = await periods(year - 1, year + 1)
+        with replica.reads_of(request.headers):
+            found = await self.periods.get(year, lambda: periods(year - 1, year + 1), weight=lambda rows: 1 + len(rows))
         key = hashlib.blake2b(pickle.dumps((year, found), protocol=5), digest_size=12).hexdigest()
         if key != self._key:
             self._body, self._gzipped, self._key = _render(found, self.host), None, key

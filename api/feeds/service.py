@@ -386,8 +386,9 @@ class FeedService:
             # primary, never older than those stamps: a replica that replayed to the state's mark
             # but not a write after it gave the old event under the new version's key, served with
             # 304s until the event changed again. (The primary may be newer: a newer block under an
-            # older key is replaced at the next state.)
-            with replica.primary():
+            # older key is replaced at the next state.) While the replica stands in for an
+            # unreachable primary, the state was read there too, so the replica is as new.
+            with replica.newest_copy():
                 data = await load_events(missing)
             rendered = await run_in_threadpool(render.render_events, data, self.site)
             self.renders += len(data)

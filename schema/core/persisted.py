@@ -28,7 +28,8 @@ the server answers from a cache, with an ETag and a real 304.
   answer is ``private, no-store`` (what a token may see is never put in the shared cache).
 - While the database is unavailable, an answer in the cache is served as it is, marked
   ``X-Wenming-Stale: database-unavailable`` and ``Cache-Control: no-cache``; without one the
-  request answers 503 (schema/http.py).
+  request answers 503 (schema/http.py). With a read replica that answers while the primary is
+  unreachable, the document runs there first (api/db/replica.py), marked the same way.
 - Arbitrary documents are still served over POST (and GET ?query=), uncached as before.
 - With Redis (``WENMING_REDIS_URL``) answers are shared by the workers (api/shared_cache.py):
   a worker that has no fresh answer first looks for one computed by another at the same
@@ -72,8 +73,6 @@ CACHE_BYTES = 32 * 1024 * 1024
 WATERMARK_TTL_SECONDS = 1.0
 CHANGES_AT = "answer_changes_at"  # the request.state attribute resolvers lower
 DEPENDS = "answer_depends_on"  # the request.state attribute resolvers widen
-# Set on an answer served from cache because the database is unavailable (docs/operations.md).
-STALE_HEADER = "X-Wenming-Stale"
 
 def answer_changes_at(info: Any, when: datetime) -> None:
     """Called by a resolver whose answer changes with time alone: ``when`` it next does.
@@ -212,31 +211,21 @@ class PersistedDocuments:
             response.headers["Cache-Control"] = "private, no-store"
             return response
         key = (doc_id, variables)
-        now, tracker = clock.now(), self.tracker
-        answer = self.cache.get(key)
+        now = clock.now()
+        answer = self.cache.get(key)  # what the outage fallback serves
         stale = False
         try:
-            await self._sync()
-            if (answer is None or not tracker.unchanged(answer.deps, answer.checked)
-                    or (answer.changes_at is not None and now >= answer.changes_at)):
-                since = tracker.generation
-                mark = await watermark() if self.shared else tracker.mark
-                shared_key = digest("answer", key, mark) if self.shared else None
-                result = await self._from_shared(shared_key, key, now, since)
-                if result is None:
-                    # From the read replica when it holds what the primary held at `mark`.
-                    with replica.stale_reads_allowed():
-                        async with reads_no_older_than(mark):
-                            result = await self._compute(request, execute, key, since, shared_key)
-                if isinstance(result, Response):  # errors: answered as they are, never cached
-                    if result.status_code != 503 or answer is None:
-                        result.headers["Cache-Control"] = "no-store"
-                        return result
-                    stale = True  # the database is away: the last answer is better than none
-                else:
-                    answer = result
+            # While the primary is unreachable, the read replica answers (api/db/replica.py).
+            result, stale = await replica.stand_in_when_primary_down(
+                lambda: self._answer(request, execute, key, now),
+                failed=lambda r: isinstance(r, Response) and r.status_code == 503)
+            if isinstance(result, Response):  # errors: answered as they are, never cached
+                if result.status_code != 503 or answer is None:
+                    result.headers["Cache-Control"] = "no-store"
+                    return result
+                stale = True  # the database is away: the last answer is better than none
             else:
-                answer.checked = tracker.generation
+                answer = result
         except Exception as exc:
             if answer is None or not availability.is_unavailable(exc):
                 raise
@@ -244,10 +233,9 @@ class PersistedDocuments:
         gzipped = answer.gzipped is not None and compression.accepts_gzip(request.headers.get("accept-encoding"))
         headers = self._headers(answer, now)
         if stale:
-            # Served from cache while the database is unavailable: it may be behind. The screen
-            # keeps showing something; it must ask again (no-cache) rather than keep this.
-            headers["Cache-Control"] = "no-cache"
-            headers[STALE_HEADER] = "database-unavailable"
+            # Served from cache or from the replica while the database is unavailable: it may be
+            # behind. The screen keeps showing something; it must ask again rather than keep this.
+            headers.update(availability.STALE_HEADERS)
         if gzipped:
             headers["ETag"] = compression.gzip_etag(answer.etag)
         if compression.etag_matches(request.headers.get("if-none-match"), answer.etag):
@@ -256,6 +244,27 @@ class PersistedDocuments:
             headers["Content-Encoding"] = "gzip"
             return Response(answer.gzipped, media_type=self.media_type(request), headers=headers)
         return Response(answer.body, media_type=self.media_type(request), headers=headers)
+
+    async def _answer(self, request: Request, execute: Execute, key: tuple[str, str], now: datetime) -> Answer | Response:
+        """The cached answer while no change touched it and its time has not come, else a new one."""
+        tracker = self.tracker
+        answer = self.cache.get(key)
+        await self._sync()
+        if (answer is not None and tracker.unchanged(answer.deps, answer.checked)
+                and (answer.changes_at is None or now < answer.changes_at)):
+            answer.checked = tracker.generation
+            return answer
+        since = tracker.generation
+        shared = self.shared if not replica.standing_in() else None  # keyed by the primary's watermark
+        mark = await watermark() if shared else tracker.mark
+        shared_key = digest("answer", key, mark) if shared else None
+        result = await self._from_shared(shared_key, key, now, since)
+        if result is None:
+            # From the read replica when it holds what the primary held at `mark`.
+            with replica.stale_reads_allowed():
+                async with reads_no_older_than(mark):
+                    result = await self._compute(request, execute, key, since, shared_key)
+        return result
 
     async def _sync(self) -> None:
         at = self.monotonic()

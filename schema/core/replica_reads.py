@@ -5,7 +5,9 @@ Authorization header. Mutations, subscriptions, anything over a WebSocket and an
 a token read the primary, so an editor sees their own writes; so does a query reading a
 resident's or volunteer's own record by the private token in its arguments (orderByToken right
 after placeOrder). A request whose place was already decided (a trusted document,
-schema/core/persisted.py) keeps it."""
+schema/core/persisted.py) keeps it. While the replica stands in for an unreachable primary
+(schema/http.py runs an anonymous request there), the same rule decides: a query that may be
+stale reads the replica, anything else the primary, and fails with the outage error."""
 
 from __future__ import annotations
 
@@ -44,11 +46,13 @@ class ReplicaReads(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         request = getattr(context.context, "request", None)
-        if replica.decided():
+        if replica.decided() and not replica.standing_in():
             yield
             return
         stale_ok = (context.operation_type == OperationType.QUERY and isinstance(request, Request)
                     and "authorization" not in request.headers
                     and not reads_by_private_token(context.graphql_document))
+        if isinstance(request, Request):
+            request.state.stale_reads_ok = stale_ok  # schema/http.py: may run again on the replica
         with replica.stale_reads_allowed() if stale_ok else replica.primary():
             yield
