@@ -106,7 +106,7 @@ async def history(years: int) -> tuple[int, float] | None:
     and activities on), with their events, moved back 364 x k days, so the years before it
     are as busy as it and no copy lands on today or later. In SQL (INSERT ... SELECT, one
     transaction per year). The copies are past series that the horizon job never extends
-    (``materialised_until`` far ahead); they have no lecturers, overrides or search entries
+    (``materialised_until`` far ahead, marked complete); they have no lecturers, overrides or search entries
     (no canonical query reads those for the past). Then the figures kept on write are
     rebuilt from the occurrences. Returns (occurrences added, seconds), or None if the
     database has its history already."""
@@ -158,6 +158,8 @@ async def history(years: int) -> tuple[int, float] | None:
                         value = "NULL"
                     elif name == "materialised_until":
                         value = never
+                    elif name == "materialised_complete":
+                        value = "TRUE"  # past series: out of the horizon job's index, as finished ones are
                     elif isinstance(field, DatetimeField):
                         value = _shifted(dialect, name, days)
                     columns.append(f'"{name}"')

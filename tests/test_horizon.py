@@ -5,10 +5,13 @@ day's run brings every open series one day further."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from api.china_calendar.yearly import YearlyRule
 from api.domain import clock, occurrences
+from api.domain.events import create_event
 from api.domain.series import update_series
-from api.models.events import Event, Occurrence
+from api.models.events import Event, EventKind, EventStatus, Occurrence
 from tests.conftest import count_sql
 from tests.network import build
 
@@ -77,3 +80,96 @@ async def test_the_next_days_run_adds_the_new_days_and_keeps_the_rows_it_has(db,
     series = await Event.filter(rrule__isnull=False)
     await occurrences.refresh(series)  # a full rewrite, as an edit makes
     assert shown(await Occurrence.all().values_list(*fields)) == shown(now)
+
+
+FIELDS = ("event_id", "recurrence_id", "starts_at", "ends_at", "cancelled", "title", "site_path")
+
+
+async def _series(net, title: str, first_day_from_today: int, rrule: str | None = None, **fields) -> Event:
+    start = clock.day_start(clock.local_date(clock.now()) + clock.days(first_day_from_today)).replace(hour=9)
+    return await create_event(kind=EventKind.ACTIVITY, title=title, platform_id=net.culture.id, site_id=net.station.id,
+                              starts_at=start, ends_at=start.replace(hour=11), rrule=rrule,
+                              status=EventStatus.PUBLISHED, **fields)
+
+
+def _until(days_from_today: int) -> str:
+    day = clock.local_date(clock.now()) + clock.days(days_from_today)
+    return f"UNTIL={day.strftime('%Y%m%d')}T235959Z"
+
+
+async def _as_a_full_rewrite_leaves() -> None:
+    """What the job left equals what rewriting every series now leaves."""
+    def shown(rows):
+        return sorted(tuple(clock.local(v) if isinstance(v, datetime) else v for v in r) for r in rows)
+
+    left = shown(await Occurrence.all().values_list(*FIELDS))
+    await occurrences.refresh(await Event.all())
+    assert shown(await Occurrence.all().values_list(*FIELDS)) == left
+
+
+def _days_later(monkeypatch, days: int = 1) -> None:
+    later = clock.now() + clock.days(days)
+    monkeypatch.setattr(clock, "now", lambda: later)
+
+
+async def test_a_finished_series_is_never_expanded_again(db, monkeypatch):
+    """A series whose last instance is written (COUNT or UNTIL) leaves the daily job: the job
+    reads, locks and rewrites only the open ones, however many finished ones there are."""
+    net = await build()
+    finished = [await _series(net, f"已结束的活动{i}", -70 - i, "FREQ=DAILY;COUNT=3") for i in range(30)]
+    finished += [await _series(net, f"已结束的周活动{i}", -60 - i, f"FREQ=WEEKLY;{_until(-5)}") for i in range(30)]
+    open_series = await _series(net, "每周志愿服务", -3, "FREQ=WEEKLY")
+    single = await _series(net, "科普集市", 3)  # a single event: complete once written
+    ids = [e.id for e in finished]
+    assert await Event.filter(id__in=ids, materialised_complete=True).count() == len(ids)
+    assert not (await Event.get(id=open_series.id)).materialised_complete
+    assert (await Event.get(id=single.id)).materialised_complete
+    marks = dict(await Event.filter(id__in=ids).values_list("id", "materialised_until"))
+
+    _days_later(monkeypatch)
+    with count_sql() as statements:
+        added = await occurrences.extend_horizon()
+    locks = [s for s in statements if re.match(r'SELECT .* FROM "event" WHERE "id" IN', s)]  # lock_events
+    assert added > 0 and len(locks) == 1, locks  # one batch: the open series (it was two: 61 series behind)
+    assert dict(await Event.filter(id__in=ids).values_list("id", "materialised_until")) == marks  # not rewritten
+    assert (await Event.get(id=open_series.id)).materialised_until == occurrences.horizon_end()
+    await _as_a_full_rewrite_leaves()
+
+
+async def test_a_series_finishes_when_the_horizon_passes_its_last_instance(db, monkeypatch):
+    net = await build()
+    horizon_days = (clock.local_date(occurrences.horizon_end()) - clock.local_date(clock.now())).days
+    ending = await _series(net, "两年后结束的周活动", -7, f"FREQ=WEEKLY;{_until(horizon_days + 10)}")
+    qingming = YearlyRule(solar_term="清明").dates(clock.local_date(clock.now()), clock.local_date(clock.now()) + clock.days(400))[0]
+    yearly = await _series(net, "清明祭英烈", (qingming - clock.local_date(clock.now())).days, solar_term="清明")
+    assert not (await Event.get(id=ending.id)).materialised_complete  # its last instances are not written yet
+
+    _days_later(monkeypatch, 15)
+    await occurrences.extend_horizon()
+    assert (await Event.get(id=ending.id)).materialised_complete
+    await _as_a_full_rewrite_leaves()
+    assert not (await Event.get(id=yearly.id)).materialised_complete  # a solar term has no last year
+
+
+async def test_an_edit_that_removes_until_opens_the_series_again(db, monkeypatch):
+    net = await build()
+    series = await _series(net, "每周四志愿服务", -30, f"FREQ=WEEKLY;{_until(-2)}")
+    assert (await Event.get(id=series.id)).materialised_complete
+    before = await Occurrence.filter(event_id=series.id).count()
+
+    series = await Event.get(id=series.id)
+    await update_series(series, series.version, {"rrule": "FREQ=WEEKLY"}, None, [])
+    edited = await Event.get(id=series.id)
+    assert not edited.materialised_complete and await Occurrence.filter(event_id=series.id).count() > before + 50
+
+    _days_later(monkeypatch, 8)  # a weekly series gains at least one occurrence
+    await occurrences.extend_horizon()
+    last = await Occurrence.filter(event_id=series.id).order_by("-starts_at").first()
+    assert last.starts_at > occurrences.horizon_end() - clock.days(8)
+    await _as_a_full_rewrite_leaves()
+
+    # Made finite again by an edit: finished, and the job leaves it be.
+    edited = await Event.get(id=series.id)
+    await update_series(edited, edited.version, {"rrule": "FREQ=WEEKLY;COUNT=10"}, None, [])
+    assert (await Event.get(id=series.id)).materialised_complete
+    assert await Occurrence.filter(event_id=series.id).count() == 10

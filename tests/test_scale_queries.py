@@ -171,3 +171,36 @@ async def test_watermark_counts_no_table_that_grows_with_the_network(db):
     for table in marked:
         plan = await _plan("SELECT " + _watermark_part(table, DELETES), [])
         assert "deletion_mark_table_id_idx" in plan, f"{table}:\n{plan}"
+
+
+async def test_stats_read_the_periods_days_of_each_site(db):
+    """The kept figures of a county's year are read per site over the period's days (the
+    (site_id, day) index, both ends of the day on it), not every day of its history."""
+    from api.domain import day_stats, stats
+
+    net = await build()
+    await _province_like(net, per_station=400)  # 3 years and more of every station's days
+    await day_stats.rebuild()
+    await analyze()
+    dialect = connections.get("default").capabilities.dialect
+    scope = stats.Scope(within_path=net.centre.path, first_day=at(2026, 1, 1).date(), last_day=at(2026, 3, 1).date(),
+                        now=at(2026, 3, 1, 12))
+    plan = await _plan(*stats.kept_sql(dialect, scope, scope.last_day))
+    assert "idx_site_day_stats_site_day" in plan, plan
+    assert "idx_site_day_stats_path_day" not in plan and "Seq Scan on site_day_stats" not in plan, plan
+    if dialect == "postgres":
+        assert re.search(r"Index Cond: .*site_id = .*day >= .*day <= ", plan), plan
+    else:
+        assert "site_id=? AND day>? AND day<?" in plan, plan
+
+
+async def test_the_horizon_job_reads_only_the_open_series(db):
+    """Its scan reads the partial index of open series (migration 0025): finished series,
+    single events and deleted ones are not in it, however many years of them there are."""
+    from api.domain import occurrences
+
+    net = await build()
+    await _province_like(net)
+    dialect = connections.get("default").capabilities.dialect
+    plan = await _plan(*occurrences.behind_sql(dialect, 0, occurrences.HORIZON_BATCH, occurrences.horizon_end()))
+    assert "idx_event_open_series" in plan, plan

@@ -134,8 +134,9 @@ class BulkWriter:
         fields["exdates"] = list(fields.get("exdates", ()))
         # change_occurrence bumps the event's version once per change, and saves the override twice.
         # finish() writes its occurrences up to today's horizon, as occurrences.refresh would.
-        event = self._add(_row(Event, **{**fields, "version": 1 + len(changes),
-                                         "materialised_until": occurrences.horizon_end()}), Event)
+        row = _row(Event, **{**fields, "version": 1 + len(changes), "materialised_until": occurrences.horizon_end()})
+        row.materialised_complete = occurrences.complete(row, row.materialised_until)
+        event = self._add(row, Event)
         for position, person_id in enumerate(lecturer_ids):
             self.rows[EventLecturer].append(EventLecturer(event_id=event.id, person_id=person_id, position=position))
         for recurrence_id, change in changes:

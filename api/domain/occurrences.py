@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from tortoise import connections
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -20,7 +21,9 @@ from api.china_calendar.yearly import YearlyRule
 from api.domain import clock, day_stats
 from api.domain.errors import DomainError
 from api.domain.event_locks import lock_events
-from api.domain.recurrence import MAX_DURATION, Adjusted, Change, ChinaDays, FollowCalendar, Instance, expand_following
+from api.domain.recurrence import (
+    MAX_DURATION, Adjusted, Change, ChinaDays, FollowCalendar, Instance, ends_by, expand_following,
+)
 from api.domain.sites import hold_paths, subtree
 from api.models.china_calendar import DayKind, HolidayDay
 from api.models.events import Event, EventKind, EventOverride, EventStatus, Occurrence
@@ -324,30 +327,46 @@ async def _rewrite(events: Sequence[Event], until: datetime, *, every_day: bool 
     paths = await hold_paths(e.site_id for e in events)  # a move of these sites waits, or is waited for
     by_event = await _instances_by_event(events, until)
     adjusted = await keep_adjustments(events, {pk: found[1] for pk, found in by_event.items()})
-    rows = [Occurrence(**occurrence_fields(e, i, paths[e.site_id])) for e in events for i in by_event[e.id][0]]
+    after = [occurrence_fields(e, i, paths[e.site_id]) for e in events for i in by_event[e.id][0]]
     before = await Occurrence.filter(event_id__in=event_ids).values(*_READ)
-    after = [{f: getattr(r, f) for f in _READ} for r in rows]
-    had = {_row_key(r) for r in before}
-    if extend and had <= {_row_key(r) for r in after}:
-        await Occurrence.bulk_create([r for r, a in zip(rows, after) if _row_key(a) not in had], batch_size=500)
+    # Each row's key once: the daily run compares every row of the open series and writes few.
+    old_keys, new_keys = [_row_key(r) for r in before], [_row_key(r) for r in after]
+    had, has = set(old_keys), set(new_keys)
+    gone = [r for r, k in zip(before, old_keys) if k not in has]
+    added = [r for r, k in zip(after, new_keys) if k not in had]
+    if extend and not gone:
+        await Occurrence.bulk_create([Occurrence(**r) for r in added], batch_size=500)
     else:
         await Occurrence.filter(event_id__in=event_ids).delete()
-        await Occurrence.bulk_create(rows, batch_size=500)
+        await Occurrence.bulk_create([Occurrence(**r) for r in after], batch_size=500)
     # A plain UPDATE: the event's updated_at and version (what feeds and caches see) stay put.
-    await Event.filter(id__in=event_ids).update(materialised_until=until)
-    await day_stats.recompute(day_stats.site_days(before + after if every_day else _changed(before, after)))
-    return Refreshed(len(rows), _diff(before, after), adjusted)
+    done = {e.id for e in events if complete(e, until)}
+    for ids, flag in ((done, True), (set(event_ids) - done, False)):
+        if ids:
+            await Event.filter(id__in=sorted(ids)).update(materialised_until=until, materialised_complete=flag)
+    await day_stats.recompute(day_stats.site_days(before + after if every_day else gone + added))
+    # A row the same in both says nothing new: the rows that differ carry every change.
+    return Refreshed(len(after), _diff(gone, added), adjusted)
+
+
+def complete(event: Any, until: datetime) -> bool:
+    """Whether materialising up to ``until`` writes every occurrence the event will ever have
+    (none starts after it): a series with COUNT or UNTIL whose last instance is written, a
+    single event, a deleted one. The horizon job never reads it again until an edit rewrites
+    it (every rewrite decides this anew, so an edit that removes UNTIL opens it again). A
+    yearly lunar date or solar term has no end."""
+    if event.deleted_at:
+        return True
+    if _yearly(event) is not None:
+        return False
+    if not event.rrule:
+        return clock.local(event.starts_at) <= until
+    return ends_by(event.rrule, event.starts_at, event.all_day, until)
 
 
 def _row_key(row: dict) -> tuple:
     """An occurrence row by every field read (datetimes compared as instants in one zone)."""
     return tuple(clock.local(v) if isinstance(v, datetime) else v for v in (row[f] for f in _READ))
-
-
-def _changed(before: list[dict], after: list[dict]) -> list[dict]:
-    """The rows in one list and not (the same in every field read) in the other."""
-    old, new = {_row_key(r) for r in before}, {_row_key(r) for r in after}
-    return [r for r in before if _row_key(r) not in new] + [r for r in after if _row_key(r) not in old]
 
 
 def _calendar_text(event: Any, adjusted: Adjusted) -> tuple[list[str], list[str]]:
@@ -427,15 +446,31 @@ async def extend_horizon(batch: int = HORIZON_BATCH) -> int:
 
 def _behind(event: Event, until: datetime) -> bool:
     """A live series whose occurrences stop short of ``until`` (re-checked under the lock: an
-    editor's rewrite may have just brought it up to date)."""
+    editor's rewrite may have just brought it up to date, or finished it)."""
     done = event.materialised_until
-    return _recurs(event) and (done is None or done < until)
+    return _recurs(event) and not event.materialised_complete and (done is None or done < until)
+
+
+# The series the horizon job may have to extend, spelled as migration 0025's partial index
+# idx_event_open_series is (SQLite uses a partial index only for a query that repeats its
+# terms): finished series, single events and deleted ones are not in it, so the daily scan
+# reads the open series only, however many years of finished ones the table holds.
+OPEN_SERIES = ("deleted_at IS NULL AND NOT materialised_complete"
+               " AND (rrule IS NOT NULL OR lunar_recurrence IS NOT NULL OR solar_term IS NOT NULL)")
+
+
+BEHIND_SQL = (f"SELECT id FROM event WHERE {OPEN_SERIES} AND (materialised_until IS NULL OR materialised_until < {{0}})"
+              " AND id > {1} ORDER BY id LIMIT {2}")
+
+
+def behind_sql(dialect: str, after_id: int, batch: int, until: datetime) -> tuple[str, list]:
+    """The next ``batch`` open series after ``after_id`` that stop short of ``until``."""
+    marks = ("$1", "$2", "$3") if dialect == "postgres" else ("?", "?", "?")
+    stamp = Event._meta.fields_map["materialised_until"].to_db_value(until, Event)  # as the column keeps it
+    return BEHIND_SQL.format(*marks), [stamp, after_id, batch]
 
 
 async def _behind_ids(after_id: int, batch: int, until: datetime) -> list[int]:
-    return list(
-        await Event.filter(Q(rrule__isnull=False) | Q(lunar_recurrence__isnull=False) | Q(solar_term__isnull=False),
-                           Q(materialised_until__isnull=True) | Q(materialised_until__lt=until),
-                           deleted_at__isnull=True, id__gt=after_id)
-        .order_by("id").limit(batch).values_list("id", flat=True)
-    )
+    conn = connections.get("default")
+    _, rows = await conn.execute_query(*behind_sql(conn.capabilities.dialect, after_id, batch, until))
+    return [dict(r)["id"] for r in rows]

@@ -195,6 +195,16 @@ def expand_following(
     return instances, adjusted
 
 
+def ends_by(rule_text: str, starts_at: datetime, all_day: bool, until: datetime) -> bool:
+    """Whether the rule gives no instance after ``until``: it has COUNT or UNTIL and its last
+    instance starts at or before ``until`` (China's calendar adds days only up to that last
+    one, and an override moves an instance the rule gave, so nothing else comes later)."""
+    rule = parse_rule(rule_text, starts_at, all_day)
+    if rule._count is None and rule._until is None:
+        return False
+    return rule.after(until.replace(tzinfo=None) if all_day else until) is None  # the expansion's limit
+
+
 def _rule_start(starts_at: datetime, all_day: bool) -> datetime:
     # dateutil wants a naive start for DATE rules (UNTIL=20260101) and an aware one for
     # DATE-TIME rules (UNTIL=...Z), as RFC 5545 pairs them.

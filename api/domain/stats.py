@@ -266,7 +266,7 @@ KEPT_SQL = """
 SELECT {month}, s.platform_id, s.kind, SUM(s.held), SUM(s.reached), SUM(s.hours), SUM(s.recorded_minutes) / 60.0,
   SUM(s.unrecorded_hours * {members})
 FROM site_day_stats s
-WHERE s.day >= {m1} AND s.day <= {m2} AND s.end_day < {m3} AND {in_subtree}
+WHERE s.day >= {m1} AND s.day <= {m2} AND s.end_day < {m3}{in_subtree}
 GROUP BY {month}, s.platform_id, s.kind
 """
 
@@ -275,9 +275,20 @@ async def _kept_before(scope: Scope, today: date) -> list[tuple]:
     """Held figures of the occurrences that ended before today, from site_day_stats."""
     await at_commit.settle(connections.get("default"), day_stats.TABLE)  # this transaction's own rewrites first
     conn = replica.reading()
-    dialect = conn.capabilities.dialect
+    _, rows = await conn.execute_query(*kept_sql(conn.capabilities.dialect, scope, today))
+    return [tuple(r.values()) if hasattr(r, "values") else tuple(r) for r in rows]
+
+
+def kept_sql(dialect: str, scope: Scope, today: date) -> tuple[str, list]:
+    """KEPT_SQL and its parameters. A subtree is read site by site: its sites' ids from the
+    path index, and for each the period's days of its (site_id, day) index. A range of the
+    (site_path, day) index read every day of the subtree's history and checked the period row
+    by row (SQLite searched that index by the path only), so the read grew with the years kept."""
     postgres = dialect == "postgres"
-    in_subtree, path_params = subtree_sql(dialect, "s.site_path", scope.within_path or "/", first_mark=4)
+    in_subtree, path_params = "", []
+    if scope.within_path:
+        in_site, path_params = subtree_sql(dialect, "site.path", scope.within_path, first_mark=4)
+        in_subtree = f" AND s.site_id IN (SELECT site.id FROM site WHERE {in_site})"
     sql = KEPT_SQL.format(
         month="to_char(s.day, 'YYYY-MM')" if postgres else "substr(s.day, 1, 7)",
         members=day_stats.members_sql("s.team_id"),
@@ -285,8 +296,7 @@ async def _kept_before(scope: Scope, today: date) -> list[tuple]:
         in_subtree=in_subtree,
     )
     days = [scope.first_day, scope.last_day, today]
-    _, rows = await conn.execute_query(sql, [d if postgres else d.isoformat() for d in days] + path_params)
-    return [tuple(r.values()) if hasattr(r, "values") else tuple(r) for r in rows]
+    return sql, [d if postgres else d.isoformat() for d in days] + path_params
 
 
 async def _ending_today(scope: Scope, today: date) -> list[tuple]:

@@ -100,6 +100,10 @@ class Event(Record):
     materialised_until = fields.DatetimeField(
         null=True, description="Occurrences are written up to this instant (the horizon of the last rewrite)"
     )
+    materialised_complete = fields.BooleanField(
+        default=False, db_default=False,
+        description="Every occurrence is written: none starts after materialised_until (the horizon job passes it by)",
+    )
 
     class Meta:
         table = "event"
