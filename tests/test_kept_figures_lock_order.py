@@ -106,3 +106,23 @@ async def test_a_savepoint_rolled_back_takes_its_figures_with_it(db):
                 pass
     assert await Site.filter(name__startswith="撤回的站").count() == 0
     assert (await site_counts.below([n.institute.id]))[0]["STATION"] == before + 1
+
+
+async def test_a_rebuild_inside_a_transaction_counts_its_writes_once(db):
+    """``kept_figures.rebuild()`` in a transaction that has gathered changes for its COMMIT (a new
+    station's count, an event's held figures) reads those writes from the base tables: the
+    gathered changes are dropped, not applied again on top. A write after the rebuild counts."""
+    from api.domain import kept_figures
+
+    n = await build()
+    before = (await site_counts.below([n.institute.id]))[0]["STATION"]
+    async with in_transaction():
+        await create_site(kind=SiteKind.STATION, name="重建前的站", parent=n.institute)
+        await create_event(kind=EventKind.ACTIVITY, title="重建前的活动", platform_id=n.culture.id,
+                           site_id=n.station2.id, starts_at=at(2026, 3, 21, 9), ends_at=at(2026, 3, 21, 11),
+                           status=EventStatus.PUBLISHED)
+        await kept_figures.rebuild()
+        await create_site(kind=SiteKind.STATION, name="重建后的站", parent=n.institute)
+    assert (await site_counts.below([n.institute.id]))[0]["STATION"] == before + 2
+    held = await SiteDayStats.filter(site_id=n.station2.id, day=date(2026, 3, 21)).values_list("held", flat=True)
+    assert sum(held) == 1

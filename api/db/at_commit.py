@@ -44,6 +44,15 @@ async def settle(client: Any, name: str) -> None:
         await flush(client, gathered)
 
 
+def discard(client: Any, name: str) -> None:
+    """Forget the work gathered under ``name`` without doing it: the caller has just rewritten
+    what it would write from the base tables, which already hold this transaction's writes (a
+    rebuild). Done, it would count them twice."""
+    actions = _OPEN.get(id(getattr(client, "_connection", None)))
+    if actions:
+        actions.pop(name, None)
+
+
 def kept(connection: Any) -> dict[str, tuple[Any, Flush]]:
     """A copy of what this connection's transaction has gathered (at a savepoint's start)."""
     return copy.deepcopy(_OPEN.get(id(connection), {}))

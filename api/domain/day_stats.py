@@ -174,6 +174,7 @@ async def rebuild(conn=None) -> int:
     range of the occurrences' site index, so no statement outgrows a timeout); returns how
     many rows it keeps."""
     conn = conn or connections.get("default")
+    at_commit.discard(conn, TABLE)  # this transaction's gathered site-days: rebuilt below with the rest
     dialect = conn.capabilities.dialect
     await conn.execute_query("DELETE FROM site_day_stats")
     _, rows = await conn.execute_query("SELECT MAX(id) FROM site")

@@ -91,6 +91,42 @@ async def hold_paths(site_ids: Iterable[int]) -> dict[int, str]:
     return {row["id"]: row["path"] for row in rows}
 
 
+def row_locks() -> bool:
+    """Whether writers lock rows (PostgreSQL), or the whole database is one writer's (SQLite)."""
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
+async def lock_sites(site_ids: Iterable[int], *, moving: Iterable[int] = ()) -> None:
+    """The one lock order of site writes (call inside the transaction, before it locks anything
+    else): the events of the ``moving`` sites' subtrees, then these sites and those subtrees'
+    sites, each in id order. A move holds its subtree's events while their occurrences' paths
+    change (api/domain/event_locks.py: the horizon job takes events, then their sites' paths),
+    and the sites FOR NO KEY UPDATE: a write holding one of their paths (hold_paths) finishes
+    first, one that comes later waits for the new paths. A write that touches several sites one
+    after another (a sites import) takes them all here first; taken step by step in the order
+    of its rows, two such writes each held a site the other wanted next. A move committed
+    between the reading of a subtree and its locks is seen by a second look, under the locks.
+    SQLite has one writer at a time: nothing to do."""
+    if not row_locks():
+        return
+    conn = connections.get("default")
+    wanted, moving = set(site_ids), set(moving)
+    held_sites: set[int] = set()
+    held_events: set[int] = set()
+    while True:
+        paths = await Site.filter(id__in=moving).values_list("path", flat=True) if moving else []
+        below = set(await Site.filter(Q(*map(subtree, paths), join_type="OR")).values_list("id", flat=True)) if paths else set()
+        events = set(await Event.filter(site_id__in=below).values_list("id", flat=True)) if below else set()
+        sites = wanted | below | moving
+        if sites <= held_sites and events <= held_events:
+            return
+        await lock_events(events - held_events)
+        held_events |= events
+        await conn.execute_query("SELECT id FROM site WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+                                 [sorted(sites - held_sites)])
+        held_sites |= sites
+
+
 def check_parent(kind: SiteKind, parent: Site | None) -> None:
     allowed = ALLOWED_PARENTS[kind]
     parent_kind = parent.kind if parent else None
@@ -157,15 +193,7 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
     """Re-parent a site; its whole subtree (and its occurrences) follow."""
     _check_move(site, new_parent)
     async with in_transaction() as conn:
-        # One writer per event: hold the subtree's events while their occurrences' paths change,
-        # so a rewrite of their occurrences (the horizon job) cannot insert rows with the old path.
-        site_ids = await Site.filter(subtree(site.path)).values_list("id", flat=True)
-        await lock_events(await Event.filter(site_id__in=site_ids).values_list("id", flat=True))
-        # Then the subtree's sites and the new parent, in id order (hold_paths' order): a write
-        # holding one of their paths finishes first, and one that comes now waits for the new paths.
-        held = sorted({*site_ids, *([new_parent.id] if new_parent else [])})
-        if conn.capabilities.dialect == "postgres":
-            await conn.execute_query("SELECT id FROM site WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE", [held])
+        await lock_sites([new_parent.id] if new_parent else [], moving=[site.id])
         # The paths this move builds on, read under those locks: another move may have committed
         # since the caller read them (the new parent's centre moved), and it is checked again.
         for fresh in await Site.filter(id__in=[site.id, *([new_parent.id] if new_parent else [])]):

@@ -9,7 +9,7 @@ name what an earlier row created (a station under a new institute), every bad ro
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from api.domain.errors import DomainError
 from api.domain.permissions import Actor
+from api.domain.retry import retrying
 from api.domain.writes import Write
 from api.models.accounts import Role
 from api.models.sites import Site
@@ -113,35 +114,47 @@ async def import_file(
     from api.sheets.writers import WRITERS
 
     sheet: Sheet = SHEETS[kind]
-    report = ImportReport(kind, dry_run)
     table = open_table(data, filename, max_bytes)
     if errors := check_headers(sheet, table.headers):
-        report.errors = errors
-        return report
+        return ImportReport(kind, dry_run, errors=errors)
     scope = await _within(actor, within)
     # A first pass counts the rows (the total for a progress bar, and the row limit before anything
     # is written); the second checks and writes them one at a time, keeping only what it reports.
-    report.rows = table.count()
-    write = Write(actor)
-    writer = WRITERS[kind](write, scope)
-    await writer.prepare()
-    try:
-        async with in_transaction():
-            for number, cells in table.rows():
-                values, errors = read_row(sheet, table.headers, number, cells)
-                if errors:
-                    report.errors += errors
-                else:
-                    await _write_row(writer, sheet, number, values, report)
-                report.checked += 1
-                if progress is not None and inspect.isawaitable(told := progress(report)):
-                    await told
-            if report.errors or dry_run:
-                raise _RollBack
-    except _RollBack:
+    rows = table.count()
+
+    async def attempt() -> ImportReport:  # all afresh when PostgreSQL aborted a run (api/domain/retry.py)
+        report = ImportReport(kind, dry_run, rows=rows)
+        write = Write(actor)
+        writer = WRITERS[kind](write, scope)
+        await writer.prepare()
+        try:
+            async with in_transaction():
+                await writer.lock_ahead(_good_rows(sheet, table))
+                for number, cells in table.rows():
+                    values, errors = read_row(sheet, table.headers, number, cells)
+                    if errors:
+                        report.errors += errors
+                    else:
+                        await _write_row(writer, sheet, number, values, report)
+                    report.checked += 1
+                    if progress is not None and inspect.isawaitable(told := progress(report)):
+                        await told
+                if report.errors or dry_run:
+                    raise _RollBack
+        except _RollBack:
+            return report
+        report.occurrence_changes = write.occurrence_changes
         return report
-    report.occurrence_changes = write.occurrence_changes
-    return report
+
+    return await retrying(attempt, "the import")
+
+
+def _good_rows(sheet: Sheet, table) -> Iterator[dict]:
+    """The values of the rows that read without errors (a writer's lock_ahead looks at them)."""
+    for number, cells in table.rows():
+        values, errors = read_row(sheet, table.headers, number, cells)
+        if not errors:
+            yield values
 
 
 async def _write_row(writer, sheet: Sheet, number: int, values: dict, report: ImportReport) -> None:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from api.domain import retry
 from api.domain.accounts import authenticate
 from api.domain.errors import DomainError
 from api.domain.permissions import ANONYMOUS, Actor, Unauthenticated
@@ -117,7 +118,8 @@ def upload(settings: Settings):
             report = await import_file(kind, data, name, actor=actor, within=site.id if site else None,
                                        dry_run=dry_run, max_bytes=settings.max_upload_bytes)
         except DomainError as exc:
-            status = {"TOO_LARGE": 413, "OUT_OF_SCOPE": 403, "FORBIDDEN": 403, "NOT_FOUND": 404}.get(exc.code, 400)
+            status = {"TOO_LARGE": 413, "OUT_OF_SCOPE": 403, "FORBIDDEN": 403, "NOT_FOUND": 404,
+                      retry.CODE: 409}.get(exc.code, 400)
             return refusal(status, exc.code, exc.message)
         bus = getattr(request.app.state, "bus", None)
         if report.occurrence_changes and bus is not None:

@@ -113,7 +113,9 @@ class Idempotency:
             async with in_transaction():
                 row = await idempotency.claim(caller, key, digest)
                 response = await execute(request)
-                if response.status_code >= 500:  # nothing to keep: a retry should run again
+                # Nothing to keep: a fault, or a write rolled back for a lock cycle (schema/core/
+                # mutation.py, TRY_AGAIN): a retry with the same key should run again.
+                if response.status_code >= 500 or getattr(request.state, "try_again", False):
                     raise _Undo(response)
                 content_type = response.headers.get("content-type", self.media_type(request))
                 await idempotency.keep(row, idempotency.Answer(response.status_code, content_type,

@@ -1,8 +1,10 @@
 """The mutation convention: one input object; a payload with the result and `errors`.
 
 `perform` runs a write as one transaction with its audit entries: a broken rule rolls it all
-back and comes back as a UserError; nothing is half-written. Calling a mutation without a
-valid token is a top-level UNAUTHENTICATED error (authentication is not an input problem).
+back and comes back as a UserError; nothing is half-written. A transaction PostgreSQL aborted
+for a lock cycle runs again (api/domain/retry.py), and comes back as TRY_AGAIN if it kept failing.
+Calling a mutation without a valid token is a top-level UNAUTHENTICATED error (authentication
+is not an input problem).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from graphql import GraphQLError
 from tortoise.transactions import in_transaction
 
 from api.domain.errors import DomainError
+from api.domain.retry import CODE as TRY_AGAIN, retrying
 from api.domain.writes import Write
 from schema.core.context import Info
 
@@ -31,7 +34,7 @@ class UserError:
     message: str = strawberry.field(description="What is wrong, for a person to read")
     code: str = strawberry.field(
         description="Machine-readable: REQUIRED, TOO_LONG, OUT_OF_RANGE, NOT_FOUND, WRONG_ID_TYPE, DUPLICATE, "
-        "CONFLICT, OUT_OF_SCOPE, FORBIDDEN, BAD_PARENT, CYCLE, END_BEFORE_START, BAD_RRULE, START_NOT_IN_RULE, "
+        "CONFLICT, TRY_AGAIN, OUT_OF_SCOPE, FORBIDDEN, BAD_PARENT, CYCLE, END_BEFORE_START, BAD_RRULE, START_NOT_IN_RULE, "
         "NOT_AN_OCCURRENCE, ALREADY_DELETED, NOT_DELETED, IN_USE ... (docs/editing.md lists them)"
     )
 
@@ -65,15 +68,21 @@ async def perform(
             "mutations need an API token: send 'Authorization: Bearer <token>'",
             extensions={"code": "UNAUTHENTICATED"},
         )
-    write = Write(actor)
-    try:
+
+    async def attempt() -> tuple[Write, T]:  # afresh when PostgreSQL aborted a run (api/domain/retry.py)
+        write = Write(actor)
         async with in_transaction():
-            result = await work(write)
+            return write, await work(write)
+
+    state = getattr(info.context.request, "state", None)
+    try:
+        write, result = await retrying(attempt)
     except DomainError as error:
+        if error.code == TRY_AGAIN and state is not None:
+            state.try_again = True  # under an Idempotency-Key: keep nothing, so the same key runs it again
         return None, [UserError.from_domain(error)]
     # Committed: if the database goes away while the rest of the answer is read, the HTTP
     # view must not report this write as failed (schema/http.py answers 200, not 503).
-    state = getattr(info.context.request, "state", None)
     if state is not None:
         state.writes_committed = getattr(state, "writes_committed", 0) + 1
     await info.context.announce(write.occurrence_changes)

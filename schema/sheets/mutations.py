@@ -37,9 +37,10 @@ class ImportSheetPayload:
 class SheetMutation:
     @strawberry.mutation(description="Import a sheet (导入): needs EDITOR on every row's site (or on withinId's subtree)")
     async def import_sheet(self, info: Info, input: ImportSheetInput) -> ImportSheetPayload:
+        data = await input.file.read()  # once: the work may run again (api/domain/retry.py)
+
         async def work(write):
             within = await load_optional(SiteRow, input.within_id, "Site", "withinId")
-            data = await input.file.read()
             report = await import_file(
                 input.kind.value, data, getattr(input.file, "filename", "") or "", actor=write.actor,
                 within=within.id if within else None, dry_run=input.dry_run,

@@ -1,0 +1,131 @@
+"""A write PostgreSQL aborts to break a lock cycle runs again, whole, in one place
+(api/domain/retry.py), and a client whose write kept failing that way gets TRY_AGAIN with
+nothing written, never "Internal error". SQLite has one writer at a time: the same writes take turns there."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from tortoise import connections
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from api.domain import retry
+from api.domain.errors import DomainError
+from api.models.sites import Site
+from tests.auth_support import make_callers, mutate
+from tests.network import build, gid
+
+WAIT = 1.0  # at most this long for the other writer to hold its first site (SQLite: it cannot)
+CREATE = """mutation($input: CreateSiteInput!) { createSite(input: $input) {
+  site { id } errors { field message code } } }"""
+
+
+async def test_two_writes_locking_in_opposite_orders_both_land(db):
+    """Each writer bumps two sites' versions in opposite orders, holding its first until the
+    other holds its own: PostgreSQL kills one, which runs again after the other commits."""
+    n = await build()
+    first, second = n.station.id, n.station2.id
+    holding = [asyncio.Event(), asyncio.Event()]
+    runs = [0, 0]
+
+    def writer(me: int):
+        async def attempt() -> None:
+            runs[me] += 1
+            async with in_transaction():
+                for step, site_id in enumerate((first, second) if me == 0 else (second, first)):
+                    await Site.filter(id=site_id).update(version=F("version") + 1)
+                    if step == 0:
+                        holding[me].set()
+                        try:
+                            await asyncio.wait_for(holding[1 - me].wait(), WAIT)
+                        except TimeoutError:
+                            pass  # SQLite: the other waits for this transaction
+
+        return retry.retrying(attempt)
+
+    await asyncio.wait_for(asyncio.gather(writer(0), writer(1)), timeout=60)
+    versions = await Site.filter(id__in=[first, second]).values_list("version", flat=True)
+    assert list(versions) == [n.station.version + 2, n.station2.version + 2]
+    assert sum(runs) == (3 if db.name == "postgres" else 2)  # PostgreSQL: one victim, run once more
+
+
+@contextlib.asynccontextmanager
+async def cycles_every_time(db):
+    """A trigger that has PostgreSQL abort every new site with deadlock_detected (40P01), as a
+    lock cycle would, however often it runs (SQLite cannot raise that error)."""
+    if db.name != "postgres":
+        pytest.skip("only PostgreSQL aborts a transaction for a lock cycle")
+    conn = connections.get("default")
+    await conn.execute_script(
+        "CREATE FUNCTION test_cycle() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$; "
+        "CREATE TRIGGER test_cycle BEFORE INSERT ON site FOR EACH ROW EXECUTE FUNCTION test_cycle();")
+    try:
+        yield
+    finally:
+        await conn.execute_script("DROP TRIGGER test_cycle ON site; DROP FUNCTION test_cycle();")
+
+
+async def test_a_write_that_keeps_meeting_a_cycle_is_try_again_with_nothing_written(db):
+    await build()
+    before = await Site.all().count()
+    runs = 0
+
+    async def attempt() -> None:
+        nonlocal runs
+        runs += 1
+        async with in_transaction():
+            await Site.filter(name="洛江区新时代文明实践中心").update(star_rating=5)
+            await Site.create(kind="POINT", name="循环点", path="", depth=0)
+
+    async with cycles_every_time(db):
+        with pytest.raises(DomainError) as refused:
+            await retry.retrying(attempt)
+    assert refused.value.code == "TRY_AGAIN" and "nothing was written" in refused.value.message
+    assert runs == retry.ATTEMPTS and await Site.all().count() == before
+
+
+async def test_a_mutation_that_keeps_meeting_a_cycle_answers_try_again(client, db):
+    net = await build()
+    callers = await make_callers(net)
+    before = await Site.all().count()
+    async with cycles_every_time(db):
+        payload = await mutate(client, callers.editor, CREATE, input={
+            "kind": "STATION", "name": "新村新时代文明实践站", "parentId": gid("Site", net.institute.id)})
+    assert payload["site"] is None
+    assert [e["code"] for e in payload["errors"]] == ["TRY_AGAIN"]
+    assert await Site.all().count() == before
+
+
+async def test_other_faults_are_not_run_again(db):
+    runs = 0
+
+    async def attempt() -> None:
+        nonlocal runs
+        runs += 1
+        async with in_transaction():
+            raise LookupError("not a lock cycle")
+
+    with pytest.raises(LookupError):
+        await retry.retrying(attempt)
+    assert runs == 1
+
+
+async def test_under_an_idempotency_key_a_lock_cycle_keeps_nothing_and_the_same_key_runs_again(client, db):
+    """The request's transaction is the Idempotency-Key's: a lock cycle inside it is TRY_AGAIN at
+    once, and nothing is kept under the key, so a retry with that key writes the site once."""
+    net = await build()
+    callers = await make_callers(net)
+    headers = {"Authorization": f"Bearer {callers.editor}", "Idempotency-Key": "0b7c6f1e-2d4a-4c1e-9d7e-2f4f0b8c1a33"}
+    body = {"query": CREATE, "variables": {"input": {
+        "kind": "STATION", "name": "幂等新站", "parentId": gid("Site", net.institute.id)}}}
+    async with cycles_every_time(db):
+        first = (await client.post("/graphql", json=body, headers=headers)).json()
+    assert [e["code"] for e in first["data"]["createSite"]["errors"]] == ["TRY_AGAIN"]
+    assert not await Site.filter(name="幂等新站").exists()
+    again = await client.post("/graphql", json=body, headers=headers)
+    assert "Idempotent-Replayed" not in again.headers and again.json()["data"]["createSite"]["errors"] == []
+    assert await Site.filter(name="幂等新站").count() == 1
