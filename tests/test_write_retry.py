@@ -129,3 +129,20 @@ async def test_under_an_idempotency_key_a_lock_cycle_keeps_nothing_and_the_same_
     again = await client.post("/graphql", json=body, headers=headers)
     assert "Idempotent-Replayed" not in again.headers and again.json()["data"]["createSite"]["errors"] == []
     assert await Site.filter(name="幂等新站").count() == 1
+
+
+async def test_an_upload_that_keeps_meeting_a_cycle_is_409_try_again(client, db):
+    """POST /sheets/import/KIND: the import ran 4 times, each rolled back; nothing written."""
+    from tests.sheets_support import sheet_rows, xlsx
+
+    net = await build()
+    callers = await make_callers(net)
+    before = await Site.all().count()
+    rows = sheet_rows("sites", {"上级": "洛江区新时代文明实践中心/河市镇新时代文明实践所", "名称": "上传新站", "类型": "站"})
+    files = {"file": ("s.xlsx", xlsx(rows))}
+    async with cycles_every_time(db):
+        response = await client.post("/sheets/import/sites", files=files,
+                                     headers={"Authorization": f"Bearer {callers.editor}"})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "TRY_AGAIN"
+    assert await Site.all().count() == before
