@@ -58,13 +58,16 @@ async def _empty(backend_name: str) -> None:
 
 
 async def _schema() -> list[tuple]:
-    """Every index and trigger of the database, with its definition."""
+    """Every index, trigger and (PostgreSQL) constraint of the database, with its definition."""
     conn = connections.get("default")
     if conn.capabilities.dialect == "postgres":
         _, indexes = await conn.execute_query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
         _, triggers = await conn.execute_query(
             "SELECT tgname, pg_get_triggerdef(oid), tgenabled FROM pg_trigger WHERE NOT tgisinternal")
-        return sorted(tuple(r.values()) for r in [*indexes, *triggers])
+        _, constraints = await conn.execute_query(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+            " WHERE connamespace = current_schema()::regnamespace")
+        return sorted(tuple(map(str, r.values())) for r in [*indexes, *triggers, *constraints])
     _, rows = await conn.execute_query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')")
     return sorted(tuple(r) for r in rows)
 
@@ -151,6 +154,23 @@ async def test_a_failed_bulk_indexing_leaves_the_index_as_it_was_and_kept_in_ste
     site = await create_site(kind=SiteKind.STATION, parent=net.institute, name="新建义剪站")
     await follow(site)  # as every audited write does
     assert [h[:2] for h in await _hits("义剪站")] == [("SITE", site.id)]
+
+
+async def test_a_row_breaking_a_foreign_key_fails_the_load_and_changes_nothing(db):
+    """On PostgreSQL the keys are set aside with the indexes and checked when made again."""
+    from tortoise.exceptions import IntegrityError
+
+    from api.db.deferred_indexes import deferred_indexes
+    from tests.network import build
+
+    net = await build()
+    schema = await _schema()
+    before = sorted(await Membership.all().values_list("team_id", "person_id"))
+    with pytest.raises(IntegrityError):
+        async with deferred_indexes(["membership"]):
+            await Membership.create(team_id=(await Team.first()).id, person_id=net.lecturer.id + 1000)
+    assert sorted(await Membership.all().values_list("team_id", "person_id")) == before
+    assert await _schema() == schema  # the keys and indexes are back as they were
 
 
 async def test_bulk_occurrences_follow_chinas_calendar_as_a_refresh_does(db):

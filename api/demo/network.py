@@ -136,7 +136,7 @@ class NetworkBuilder:
     def _venues(self, node: Node, choices, low: int, high: int) -> None:
         for name, kind, cap_low, cap_high in self.rng.sample(list(choices), self.rng.randint(low, high)):
             self.pending_venues.append(
-                Venue(site_id=node.site.id, name=name, kind=kind, capacity=self.rng.randint(cap_low, cap_high))
+                self.writer.row(Venue, site_id=node.site.id, name=name, kind=kind, capacity=self.rng.randint(cap_low, cap_high))
             )
 
     async def province(self) -> Site:

@@ -162,15 +162,15 @@ class TeamBuilder:
             lt.topics = sorted(set(lt.topics))
             for i, pid in enumerate(lt.lecturer_ids):
                 role = MemberRole.LEADER if i == 0 else MemberRole.MEMBER
-                memberships.append(Membership(team_id=lt.team.id, person_id=pid, role=role, joined_on=lt.team.founded_on))
+                memberships.append(self.writer.row(Membership, team_id=lt.team.id, person_id=pid, role=role, joined_on=lt.team.founded_on))
         # Volunteers live near a station; teams recruit near their home site.
         volunteers: list[Person] = []
         homes: list[Node] = []
         for _ in range(r.randint(100, 130)):
             home = r.choice(centre.stations)
             self._volunteer_seq += 1
-            volunteers.append(Person(
-                name=self.namer.person(), home_site_id=home.site.id, phone=self.namer.phone(),
+            volunteers.append(self.writer.row(
+                Person, name=self.namer.person(), home_site_id=home.site.id, phone=self.namer.phone(),
                 volunteer_number=f"{centre.node.site.region_code}{self._volunteer_seq:06d}",
             ))
             homes.append(home)
@@ -185,7 +185,8 @@ class TeamBuilder:
                 pool = by_institute.get((near.institute or near).site.id) or everyone
             size = {TeamKind.CORPS: 4, TeamKind.DETACHMENT: 3}.get(team.kind, r.randint(3, 5))
             for i, pid in enumerate(r.sample(pool, min(size, len(pool)))):
-                memberships.append(Membership(
+                memberships.append(self.writer.row(
+                    Membership,
                     team_id=team.id, person_id=pid, role=MemberRole.LEADER if i == 0 else MemberRole.MEMBER,
                     joined_on=self._joined(team.founded_on),
                 ))

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
+
+from tortoise.models import Model
 
 from api.domain.events import change_occurrence, create_event
 from api.domain.sites import create_site
@@ -23,6 +26,10 @@ Changes = Sequence[tuple[datetime, dict]]  # (recurrence id, change_occurrence k
 
 
 class DirectWriter:
+    def row(self, model: type[Model], **fields) -> Any:
+        """A row the builders hand back to ``venues``, ``people`` or ``memberships``."""
+        return model(**fields)
+
     async def site(self, *, kind: SiteKind, parent: Site | None = None, **fields) -> Site:
         return await create_site(kind=kind, parent=parent, **fields)
 
