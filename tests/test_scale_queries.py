@@ -21,6 +21,7 @@ from api.domain.sites import create_site, subtree
 from api.models.events import Event, EventKind, EventStatus, Occurrence
 from api.models.platforms import Platform
 from api.models.sites import Site, SiteKind
+from tests.conftest import truncate_every_table
 from tests.network import at, build, gid
 
 SUBTREE_COUNTS = """
@@ -31,6 +32,14 @@ query($within: ID!) {
     edges { node { title site { name } } }
   }
 }"""
+
+
+@pytest.fixture
+async def db(db):
+    """The plans below are read on tables as a new database has them (conftest's db empties
+    them by DELETE, after which PostgreSQL plans small tables otherwise)."""
+    await truncate_every_table(db)
+    return db
 
 
 async def _network_with_ids_sharing_prefixes() -> list[Site]:
