@@ -368,3 +368,29 @@ async def test_while_the_primary_is_down_a_replica_behind_never_gives_an_older_f
         kept = await app_client.get("/graphql", params=board, headers={"If-None-Match": screen.headers["etag"]})
         assert kept.status_code == 304 and kept.headers["x-wenming-stale"] == "database-unavailable"
         assert await _count(app_client) == 0  # an uncached query: the replica, as stale as it is
+
+
+async def test_while_the_primary_is_down_a_replica_ahead_of_this_process_answers(postgres, app_client):
+    """The replica has replayed a write this process never read (another worker's editor): it is
+    ahead of the watermark this process last read from the primary, never behind, so it answers
+    while the primary is down (found by review: only a replica exactly at that watermark did)."""
+    net = await build()
+    feed = f"/feeds/sites/{net.station.id}.ics"
+    board = {"documentId": "board", "variables": json.dumps({"site": gid("Site", net.station.id)})}
+    async with attached(postgres.url, postgres.url):
+        assert await replica.health.check() == "ok"
+        assert (await app_client.get(feed, params=MARCH)).status_code == 200  # the watermark, read
+        assert (await app_client.get("/graphql", params=board)).status_code == 200
+        other = await Site.get(id=net.other_centre.id)
+        other.name = "改名"
+        await other.save()
+        async with primary_refused():
+            unseen = await app_client.get(feed, params={"from": "2026-05-01", "to": "2026-06-01"})
+            screen = await app_client.get("/graphql", params={
+                "documentId": "board", "variables": json.dumps({"site": gid("Site", net.centre.id)})})
+            assert replica.health.primary_down
+            for answer in (unseen, screen):
+                assert answer.status_code == 200, answer.text
+                assert answer.headers["x-wenming-stale"] == "database-unavailable"
+            assert replica.health.counts["stand_in_behind_watermark"] == 0
+

@@ -22,7 +22,7 @@ Who reads where (docs/operations.md, "The read replica"):
   stale-tolerant request reads it for everything, even what it would read on the primary, and
   its answer is marked stale as the outage fallback marks cached ones. A cached answer is then
   computed there only if the replica holds the watermark this process last read from the
-  primary (``ReplicaBehind`` otherwise: the outage fallback answers); writes, token holders and
+  primary, or more (``ReplicaBehind`` otherwise: the outage fallback answers); writes, token holders and
   reads by a private token still go to the primary and fail with the outage error. The next
   check that reaches the primary ends it.
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -110,14 +110,49 @@ ROW_MODELS = {"site": Site, "venue": Venue, "platform": Platform, "team": Team, 
 
 async def watermark(sql: str = WATERMARK_SQL) -> tuple:
     """Compared, never interpreted: equal watermarks mean no public data changed. Always the
-    primary's: it says what has been written (the read replica may be behind)."""
+    primary's: it says what has been written (the read replica may be behind). With a replica,
+    the same statement reads where the primary's WAL was (``_positions``)."""
+    if not replica.health.configured:
+        with replica.primary():
+            _, rows = await connections.get("default").execute_query(sql)
+        return _mark(rows)
     with replica.primary():
-        _, rows = await connections.get("default").execute_query(sql)
-    return _mark(rows)
+        _, rows = await connections.get("default").execute_query(sql + PRIMARY_POSITION)
+    *parts, database, lsn = rows[0]
+    mark = _mark([parts])
+    known = _positions.pop(mark, None)
+    _positions[mark] = (database, lsn if known is None or known[0] != database else min(lsn, known[1]))
+    while len(_positions) > POSITIONS_KEPT:
+        _positions.popitem(last=False)
+    return mark
 
 
 def _mark(rows: list) -> tuple:
     return tuple(str(v) for v in rows[0])  # str: SQLite gives text, PostgreSQL datetimes
+
+
+# Where the primary's WAL was when a watermark was read (read in the same statement, after its
+# snapshot: every write that watermark shows is before it), by watermark, the newest few. A
+# replica that replayed that far holds at least what the watermark shows. A "replica" that is
+# not in recovery is taken for the primary itself, as the replica check takes it (its lag is 0);
+# the database's name tells the tests' empty database apart from it.
+PRIMARY_POSITION = ", current_database(), pg_current_wal_lsn() - '0/0'::pg_lsn"
+REPLICA_POSITION = (", current_database(), CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                    "ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn")
+POSITIONS_KEPT = 256
+_positions: OrderedDict[tuple, tuple[str, object]] = OrderedDict()
+
+
+async def _replica_holds(mark: tuple, sql: str) -> tuple | None:
+    """While the replica stands in: the replica's own watermark if it holds everything ``mark``
+    shows (equal, or replayed past where the primary was when ``mark`` was read), else None."""
+    position = _positions.get(mark)
+    _, rows = await replica.reading().execute_query(sql + REPLICA_POSITION)
+    *parts, database, lsn = rows[0]
+    own = _mark([parts])
+    if own == mark or (position is not None and position[0] == database and lsn >= position[1]):
+        return own
+    return None
 
 
 async def trim_deletion_marks() -> int:
@@ -135,34 +170,39 @@ async def trim_deletion_marks() -> int:
 
 
 @asynccontextmanager
-async def reads_no_older_than(mark: tuple | None, sql: str = WATERMARK_SQL) -> AsyncIterator[None]:
+async def reads_no_older_than(mark: tuple | None, sql: str = WATERMARK_SQL) -> AsyncIterator[tuple | None]:
     """The block computes an answer that will be cached and given an ETag as of ``mark`` (the
     primary's watermark, read by ``sql``): its reads go to the replica only if the replica's
     watermark is that one, so a cached answer never holds older data than its generation says
     and an ETag never goes back (api/db/replica.py). Equal or not is all that is asked: a
     replica ahead of the mark (a write since) is not used either, which costs a primary read,
-    never a wrong answer.
+    never a wrong answer. Yields the watermark the block's reads are as of: ``mark``, or the
+    replica's own when it stands in ahead of ``mark`` (what to keep the answer under).
 
     While the replica stands in for an unreachable primary, ``mark`` is the last watermark this
     process read from the primary (None: it read none, so it served nothing the replica could
-    be behind); a replica without it raises ``replica.ReplicaBehind``, an outage."""
+    be behind); a replica that holds it, or more (it replayed writes this process never read),
+    answers; one without it raises ``replica.ReplicaBehind``, an outage."""
     if replica.standing_in():
         if mark is not None:
-            _, rows = await replica.reading().execute_query(sql)
-            if _mark(rows) != mark:
+            own = await _replica_holds(mark, sql)
+            if own is None:
                 replica.health.counts["stand_in_behind_watermark"] += 1
                 raise replica.ReplicaBehind("the primary database is unreachable and the read replica has not "
                                             "replayed what this server last read from it")
-        yield
+            if own != mark:
+                replica.health.counts["stand_in_ahead_of_watermark"] += 1
+            mark = own
+        yield mark
         return
     if replica.uses_replica():
         _, rows = await replica.reading().execute_query(sql)
         if mark is None or _mark(rows) != mark:
             replica.health.counts["primary_behind_watermark"] += 1
             with replica.primary():
-                yield
+                yield mark
             return
-    yield
+    yield mark
 
 
 def ancestors(path: str | None) -> list[Key]:

@@ -6,7 +6,8 @@ ETag made from it never goes back to an older one.
 
 While the replica stands in for an unreachable primary (api/db/replica.py) there is no
 primary's watermark to read: the last one this process read stands, an answer kept under it is
-served as it is, and a missing one is read on the replica if the replica has that watermark."""
+served as it is, and a missing one is read on the replica if the replica has that watermark or
+more (kept then under the replica's own, which the primary's next watermark replaces)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ class MarkedAnswers(Generic[T]):
         kept = self._items.get(key)
         if kept is not None and kept[0] == mark:
             return kept[1]
-        async with reads_no_older_than(mark, self.sql):
+        async with reads_no_older_than(mark, self.sql) as read_at:
             value = await compute()
         self.computes += 1
-        self._items.put(key, (mark, value), weight=weight(value))
+        # Kept under what it was read as of: a replica standing in ahead of `mark` holds newer rows.
+        self._items.put(key, (read_at, value), weight=weight(value))
         return value
