@@ -12,6 +12,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from tortoise.transactions import in_transaction
@@ -393,4 +394,30 @@ async def test_while_the_primary_is_down_a_replica_ahead_of_this_process_answers
                 assert answer.status_code == 200, answer.text
                 assert answer.headers["x-wenming-stale"] == "database-unavailable"
             assert replica.health.counts["stand_in_behind_watermark"] == 0
+
+
+async def test_a_report_edit_that_commits_after_a_newer_one_reaches_the_report_feed(postgres, app_client):
+    """T1 stamps updated_at first and commits after T2: the report feed's watermark must still
+    move when T1 commits (found by review: MAX(updated_at) had already passed T1's stamp, and the
+    feed kept the old title, answered with 304s)."""
+    from tests.reports_support import publish, write
+    net, callers = await _holidays_and_reports(app_client)
+    await publish(app_client, callers.editor, callers.admin,
+                  await write(app_client, callers.editor, net.station, title="第二篇"))
+    atom = f"/feeds/sites/{net.station.id}/reports.atom"
+    assert "洛阳村报道" in (await app_client.get(atom)).text
+    first, second = await asyncpg.connect(postgres.url), await asyncpg.connect(postgres.url)
+    try:
+        late = first.transaction()
+        await late.start()
+        await first.execute("UPDATE report SET title = '新标题', updated_at = clock_timestamp(), version = version + 1 "
+                            "WHERE title = '洛阳村报道'")
+        await second.execute("UPDATE report SET updated_at = clock_timestamp(), version = version + 1 "
+                             "WHERE title = '第二篇'")
+        assert "洛阳村报道" in (await app_client.get(atom)).text  # kept under the second's watermark
+        await late.commit()
+    finally:
+        await first.close()
+        await second.close()
+    assert "新标题" in (await app_client.get(atom)).text
 

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from api.content.html import excerpt
 from api.db import replica
 from api.domain.clock import local, now
+from api.domain.freshness import COMMITTED
 from api.domain.sites import subtree
 from api.domain.validation import record_id
 from api.feeds import served_when_down
@@ -38,10 +39,12 @@ MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 ENTRIES = 50
 CACHE_CONTROL = "public, max-age=300"
 ET.register_namespace("", ATOM)
-# What a report feed shows: reports, their sites' and campaigns' names, their covers (images
-# are never changed, only added). Every write of these moves updated_at; reports are soft-deleted.
-REPORT_TABLES = {"report": ("MAX(id)", "MAX(updated_at)"), "site": ("MAX(id)", "MAX(updated_at)"),
-                 "campaign": ("MAX(id)", "MAX(updated_at)"), "image": ("MAX(id)",)}
+# What a report feed shows: reports, their sites' names and paths, campaigns' names, their covers
+# (images are never changed, only added: COUNT(*)). Every write of the others moves updated_at and
+# their version; COMMITTED catches one that committed after a newer write (found by review:
+# MAX(updated_at) alone did not).
+REPORT_TABLES = {"report": ("MAX(updated_at)", *COMMITTED), "site": ("MAX(updated_at)", *COMMITTED),
+                 "campaign": ("MAX(updated_at)", *COMMITTED), "image": ("COUNT(*)",)}
 Feed = tuple[bytes, str]  # the body and its ETag
 
 
