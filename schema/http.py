@@ -190,7 +190,10 @@ class GraphQLApp(GraphQL):
                     and getattr(request.state, "stale_reads_ok", False))
 
         response, stood_in = await replica.stand_in_when_primary_down(lambda: self._run_graphql(request), unavailable)
-        if stood_in and isinstance(response, Response) and response.status_code == 200:
+        # Only an answer read on the replica is stale: a mutation or a read by a private token ran
+        # on the primary (schema/core/replica_reads.py), which answered if it got this far.
+        read_there = stood_in and getattr(request.state, "stale_reads_ok", False)
+        if read_there and isinstance(response, Response) and response.status_code == 200:
             response.headers.update(availability.STALE_HEADERS)
         return response
 

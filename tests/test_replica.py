@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from api import db as api_db
@@ -421,3 +422,63 @@ async def test_a_report_edit_that_commits_after_a_newer_one_reaches_the_report_f
         await second.close()
     assert "新标题" in (await app_client.get(atom)).text
 
+
+async def test_a_primary_whose_pool_is_full_is_busy_not_unreachable(postgres, app_client):
+    """Every pooled connection to the primary is in use: the check's read of it times out, but a
+    new connection is made, so the replica does not stand in and answers are not marked stale
+    (found by review: the timeout flipped the process to stand-in mode with the primary up)."""
+    await build()
+    async with attached(postgres.url, postgres.url):
+        assert await replica.health.check() == "ok"
+        pool = connections.get("default")._pool
+        held = [await pool.acquire() for _ in range(pool.get_max_size())]
+        try:
+            assert await replica.health.check() == "ok"
+            assert not replica.health.primary_down and replica.health.counts["check_primary_busy"] == 1
+        finally:
+            for conn in held:
+                await pool.release(conn)
+        answer = await post(app_client, None, SITES)
+        assert answer.status_code == 200 and "x-wenming-stale" not in answer.headers
+
+
+async def test_a_write_run_on_the_primary_while_the_replica_stands_in_is_not_marked_stale(postgres, app_client):
+    """The primary is back, no check has seen it yet: an anonymous mutation and a read by a
+    private token run on the primary and succeed; they are not read from the replica, so not
+    marked stale (found by review: both were)."""
+    loop = await loop_setup()
+    async with attached(postgres.url, postgres.url):
+        assert await replica.health.check() == "ok"
+        replica.health.primary_unreachable(None)  # as a request that failed on it leaves it
+        placed = await post(app_client, None, PLACE, input={
+            "itemId": gid("ServiceItem", loop.item.id), "siteId": gid("Site", loop.net.station.id),
+            "residentName": "张阿姨", "residentPhone": "13812345678"})
+        assert placed.status_code == 200, placed.text
+        mine = await post(app_client, None, BY_TOKEN, t=placed.json()["data"]["placeOrder"]["token"])
+        assert mine.json()["data"]["orderByToken"] is not None
+        for answer in (placed, mine):
+            assert "x-wenming-stale" not in answer.headers
+        assert (await post(app_client, None, SITES)).headers["x-wenming-stale"] == "database-unavailable"
+
+
+async def test_a_check_that_read_the_primary_before_a_request_lost_it_ends_nothing(postgres):
+    await build()
+    async with attached(postgres.url, postgres.url):
+        started = asyncio.Event()
+        lag = replica._lag
+
+        async def slow_lag() -> float:
+            value = await lag()  # the primary answered the check...
+            started.set()
+            await asyncio.sleep(0.2)  # ...and a request finds it away before the check returns
+            return value
+
+        replica._lag = slow_lag
+        try:
+            check = asyncio.ensure_future(replica.health.check())
+            await started.wait()
+            replica.health.primary_unreachable(None)
+            await check
+        finally:
+            replica._lag = lag
+        assert replica.health.primary_down  # the next check decides

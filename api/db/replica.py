@@ -42,6 +42,7 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import asyncpg
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.connection import get_connections
@@ -84,6 +85,11 @@ class _PrimaryAway(Exception):
     """A check reached the replica but not the primary (raised from the primary's error)."""
 
 
+class _PrimaryBusy(Exception):
+    """A check's read of the primary timed out, but a new connection to it was made: it is
+    there, its pool is full or its statements slow."""
+
+
 class Health:
     """What the last check found, and counters for the tests and the benchmark (one per process)."""
 
@@ -102,6 +108,8 @@ class Health:
         self._check: asyncio.Task | None = None
         self.counts: Counter[str] = Counter()
         self.primary_down = False  # found unreachable while the replica answered; a check that reaches it ends it
+        self.primary_losses = 0  # times it was found unreachable: a check that began before the last one ends nothing
+        self._probe: asyncio.Task | None = None
 
     @property
     def usable(self) -> bool:
@@ -118,6 +126,7 @@ class Health:
             why = f"{type(exc).__name__}: {exc}" if exc is not None else "a request found it unavailable"
             log.warning("primary database unreachable, the read replica answers anonymous reads: %s", why)
         self.primary_down = True
+        self.primary_losses += 1
         self.counts["primary_unreachable"] += 1
 
     def primary_reached(self) -> None:
@@ -136,18 +145,23 @@ class Health:
     async def check(self) -> str:
         """Read the replica's lag now; returns the new state."""
         self.checked_at = time.monotonic()
+        losses = self.primary_losses
         try:
-            lag = await asyncio.wait_for(_lag(), 2 * CHECK_TIMEOUT_SECONDS)
+            lag = await asyncio.wait_for(_lag(), 4 * CHECK_TIMEOUT_SECONDS)
         except _PrimaryAway as away:  # the replica answered, the primary did not
             self.primary_unreachable(away.__cause__)
             if self.state in ("unchecked", "down"):
                 self.state = "ok"
             self.lag = None
             return self.state
+        except _PrimaryBusy:  # reachable, its connections all in use: nothing learnt
+            self.counts["check_primary_busy"] += 1
+            return self.state
         except Exception as exc:  # the replica unreachable, refused or timed out
             self.mark_down(exc)
             return self.state
-        self.primary_reached()
+        if self.primary_losses == losses:  # else a request found it away after this check read it
+            self.primary_reached()
         self.lag = lag
         state = "ok" if lag <= self.max_lag else "lagging"
         if state != self.state:
@@ -175,6 +189,8 @@ async def _lag() -> float:
     except Exception as exc:
         if not availability.is_unavailable(exc):
             raise
+        if not await primary_away(exc):
+            raise _PrimaryBusy() from exc
         await asyncio.wait_for(replica.execute_unrouted("SELECT 1"), CHECK_TIMEOUT_SECONDS)  # is the replica there?
         raise _PrimaryAway() from exc
     primary_lsn = rows[0][0]
@@ -183,6 +199,35 @@ async def _lag() -> float:
     if not in_recovery or replayed >= primary_lsn:
         return 0.0
     return math.inf if age is None else max(float(age), 0.0)
+
+
+async def primary_away(exc: BaseException | None) -> bool:
+    """Whether a failure on the primary (``exc``; None: a request answered the outage error)
+    means it is unreachable: a lost or refused connection does; a cancelled statement or "too
+    many connections" does not (it answered); a wait that ran out, or an unknown cause, is
+    settled by making a NEW connection to it (a full pool waits too). Concurrent callers share
+    one attempt."""
+    if exc is not None and availability.unreachable(exc):
+        return True
+    if exc is not None and not availability.timed_out(exc):
+        return False
+    if health._probe is None or health._probe.done():
+        health._probe = asyncio.ensure_future(_new_primary_connection_fails())
+    return await asyncio.shield(health._probe)
+
+
+async def _new_primary_connection_fails() -> bool:
+    client = connections.get(PRIMARY)
+    try:
+        conn = await asyncpg.connect(host=client.host, port=client.port, user=client.user, password=client.password,
+                                     database=client.database, ssl=client.extra.get("ssl"),
+                                     timeout=CHECK_TIMEOUT_SECONDS)
+    except Exception as exc:
+        health.counts["primary_probe_failed"] += 1
+        return availability.unreachable(exc) or availability.timed_out(exc)
+    await conn.close()
+    health.counts["primary_probe_connected"] += 1
+    return False
 
 
 def _in_transaction() -> bool:
@@ -271,11 +316,11 @@ async def stand_in_when_primary_down(run: Callable[[], Awaitable[T]],
         try:
             result = await run()
         except Exception as exc:
-            if not (availability.is_unavailable(exc) and health.can_stand_in):
+            if not (availability.is_unavailable(exc) and health.can_stand_in and await primary_away(exc)):
                 raise
             health.primary_unreachable(exc)
         else:
-            if not (failed(result) and health.can_stand_in):
+            if not (failed(result) and health.can_stand_in and await primary_away(None)):
                 return result, False
             health.primary_unreachable(None)
     with stale_reads_allowed():

@@ -50,33 +50,63 @@ def _one(exc: BaseException) -> bool:
         import asyncpg
     except ImportError:  # pragma: no cover - asyncpg is a dependency
         asyncpg = None
-    if isinstance(exc, DBConnectionError):
+    if isinstance(exc, (DBConnectionError, TimeoutError)) or _connection_lost(exc):  # timeouts: connect, acquire, statement
         return True
-    if isinstance(exc, (ConnectionError, TimeoutError)):  # refused, reset; connect/acquire/statement timeouts
+    if asyncpg is not None and isinstance(exc, (asyncpg.QueryCanceledError, asyncpg.TooManyConnectionsError)):
         return True
-    if isinstance(exc, OSError) and exc.errno is not None:  # no route, host down, network unreachable
-        return True
-    if asyncpg is not None:
-        if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
-                            asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
-                            asyncpg.QueryCanceledError, asyncpg.TooManyConnectionsError)):
-            return True
-        if isinstance(exc, asyncpg.InterfaceError) and any(s in str(exc).lower() for s in _CLOSED):
-            return True
-        if isinstance(exc, asyncpg.InternalClientError) and _BROKEN_PROTOCOL.search(str(exc)):
-            return True
     if isinstance(exc, (sqlite3.OperationalError, OperationalError)):
         return any(s in str(exc).lower() for s in _SQLITE_UNAVAILABLE)
     return False
 
 
-def is_unavailable(exc: BaseException | None) -> bool:
-    """True when ``exc`` (or what caused it: Tortoise and graphql-core wrap the driver's error)
-    says the database cannot be reached or did not answer in time."""
+def _connection_lost(exc: BaseException) -> bool:
+    """The server cannot be reached or dropped the connection (refused, reset, no route, DNS,
+    shutting down): not a statement cancelled by its timeout, not a wait for a pool connection,
+    not "too many connections" (the server answered)."""
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        asyncpg = None
+    if isinstance(exc, ConnectionError):  # refused, reset, aborted
+        return True
+    if isinstance(exc, OSError) and not isinstance(exc, TimeoutError) and exc.errno is not None:
+        return True  # no route, host down, a name that does not resolve (socket.gaierror)
+    if asyncpg is not None:
+        if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                            asyncpg.AdminShutdownError, asyncpg.CrashShutdownError)):
+            return True
+        if isinstance(exc, asyncpg.InterfaceError) and any(s in str(exc).lower() for s in _CLOSED):
+            return True
+        if isinstance(exc, asyncpg.InternalClientError) and _BROKEN_PROTOCOL.search(str(exc)):
+            return True
+    return False
+
+
+def _caused_by(exc: BaseException | None, test) -> bool:
+    """``test`` holds for ``exc`` or what caused it (Tortoise and graphql-core wrap the driver's error)."""
     seen = 0
     while exc is not None and seen < 12:
-        if _one(exc):
+        if test(exc):
             return True
         exc = getattr(exc, "original_error", None) or exc.__cause__ or exc.__context__
         seen += 1
     return False
+
+
+def unreachable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it) says the server is unreachable, as opposed to busy:
+    what makes the read replica stand in for the primary (api/db/replica.py). A timeout says
+    neither (a pool whose connections are all in use waits too): ask ``timed_out``."""
+    return _caused_by(exc, _connection_lost)
+
+
+def timed_out(exc: BaseException | None) -> bool:
+    """A wait that ran out (a pool connection, a new connection, an answer): the server may be
+    away or only busy."""
+    return _caused_by(exc, lambda e: isinstance(e, TimeoutError))
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it) says the database cannot be reached or did not
+    answer in time."""
+    return _caused_by(exc, _one)
