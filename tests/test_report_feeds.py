@@ -97,3 +97,24 @@ async def test_stats_count_published_reports_per_month_and_platform(client):
     assert figures["published"] == 2 and figures["onNoEvent"] == 1
     assert figures["byMonth"] == [{"month": today.strftime("%Y-%m"), "published": 2}]
     assert {p["platform"]["code"]: p["published"] for p in figures["byPlatform"]} == {"THEORY": 1, "CULTURE": 0}
+
+
+async def test_a_moved_sites_reports_follow_it_to_the_new_ancestor(client):
+    """A site moved to another centre takes its reports along: they show in the new centre's
+    feed, not the old one's (found by review: report.site_path kept the old path)."""
+    from api.domain.sites import move_site
+    from api.models.content import Report
+    from api.models.sites import Site
+
+    net = await build()
+    callers = await make_callers(net)
+    await publish(client, callers.editor, callers.admin, await write(client, callers.editor, net.station, title="洛阳村报道"))
+    await move_site(await Site.get(id=net.institute.id), await Site.get(id=net.other_centre.id))
+    station = await Site.get(id=net.station.id)
+    assert station.path.startswith(net.other_centre.path)
+    assert [r.site_path for r in await Report.filter(site_id=station.id)] == [station.path]
+    titles = {}
+    for centre in (net.centre, net.other_centre):
+        feed = feedparser.parse((await client.get(f"/feeds/sites/{centre.id}/reports.atom")).content)
+        titles[centre.id] = [e.title for e in feed.entries]
+    assert titles == {net.centre.id: [], net.other_centre.id: ["洛阳村报道"]}

@@ -189,6 +189,12 @@ def _check_move(site: Site, new_parent: Site | None) -> None:
     check_parent(site.kind, new_parent)
 
 
+# Tables holding a copy of their site's path (site_path), for subtree scope and filters: a move
+# rewrites them with the site's. Not audit_entry: it says where a change was made at the time.
+PATH_COPIES = ("occurrence", "search_doc", "site_day_stats", "report", "service_order", "signup",
+               "volunteer_attendance", "service_hours", "points_rule", "reward", "points_entry")
+
+
 async def move_site(site: Site, new_parent: Site | None) -> Site:
     """Re-parent a site; its whole subtree (and its occurrences) follow."""
     _check_move(site, new_parent)
@@ -209,9 +215,8 @@ async def move_site(site: Site, new_parent: Site | None) -> Site:
         site.version += 1
         await site.save(update_fields=["parent_id", "version", "updated_at"])
         await _rewrite_prefix(conn, "site", "path", old_path, new_path, depth_change)
-        await _rewrite_prefix(conn, "occurrence", "site_path", old_path, new_path, None)
-        await _rewrite_prefix(conn, "search_doc", "site_path", old_path, new_path, None)
-        await _rewrite_prefix(conn, "site_day_stats", "site_path", old_path, new_path, None)
+        for table in PATH_COPIES:
+            await _rewrite_prefix(conn, table, "site_path", old_path, new_path, None)
         await site_counts.moved(old_path, new_path)
     await site.refresh_from_db()
     return site
