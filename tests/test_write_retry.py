@@ -53,20 +53,28 @@ async def test_two_writes_locking_in_opposite_orders_both_land(db):
 
 
 @contextlib.asynccontextmanager
-async def cycles_every_time(db):
-    """A trigger that has PostgreSQL abort every new site with deadlock_detected (40P01), as a
-    lock cycle would, however often it runs (SQLite cannot raise that error)."""
+async def cycles_on(db, table: str = "site", nth: int | None = None):
+    """A trigger that has PostgreSQL abort a write to ``table`` with deadlock_detected (40P01),
+    as a lock cycle would: the ``nth`` row written only, or every one (SQLite cannot raise that error)."""
     if db.name != "postgres":
         pytest.skip("only PostgreSQL aborts a transaction for a lock cycle")
+    when = f"nextval('test_cycle_rows') = {nth}" if nth else "true"
     conn = connections.get("default")
     await conn.execute_script(
+        "CREATE SEQUENCE test_cycle_rows; "
         "CREATE FUNCTION test_cycle() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$; "
-        "CREATE TRIGGER test_cycle BEFORE INSERT ON site FOR EACH ROW EXECUTE FUNCTION test_cycle();")
+        f"$$ BEGIN IF {when} THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END IF; "
+        "RETURN NEW; END $$; "
+        f"CREATE TRIGGER test_cycle BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION test_cycle();")
     try:
         yield
     finally:
-        await conn.execute_script("DROP TRIGGER test_cycle ON site; DROP FUNCTION test_cycle();")
+        await conn.execute_script(
+            f"DROP TRIGGER test_cycle ON {table}; DROP FUNCTION test_cycle(); DROP SEQUENCE test_cycle_rows;")
+
+
+def cycles_every_time(db):
+    return cycles_on(db, "site")
 
 
 async def test_a_write_that_keeps_meeting_a_cycle_is_try_again_with_nothing_written(db):
@@ -146,3 +154,40 @@ async def test_an_upload_that_keeps_meeting_a_cycle_is_409_try_again(client, db)
     assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "TRY_AGAIN"
     assert await Site.all().count() == before
+
+
+UPDATE_EVENT = """mutation($input: UpdateEventInput!) { updateEvent(input: $input) {
+  event { id } errors { field message code } droppedExceptions { kind originalStart } } }"""
+
+
+async def test_a_run_again_reports_what_the_run_that_committed_did(client, db):
+    """updateEvent's dropped exceptions come from the run that committed, not from every run."""
+    net = await build()
+    callers = await make_callers(net)
+    async with cycles_on(db, "occurrence", nth=1):  # the first run's first occurrence meets a "cycle"
+        out = await mutate(client, callers.editor, UPDATE_EVENT, input={
+            "id": gid("Event", net.weekly.id), "version": net.weekly.version,
+            "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=SA;COUNT=2",
+            "startsAt": "2026-03-07T14:30:00+08:00", "endsAt": "2026-03-07T16:00:00+08:00"})
+    assert out["errors"] == []
+    assert out["droppedExceptions"] == [
+        {"kind": "EXCLUDED", "originalStart": "2026-03-14T09:30:00+08:00"},
+        {"kind": "CHANGED", "originalStart": "2026-03-28T09:30:00+08:00"},
+    ]
+
+
+UPLOAD_IMAGE = """mutation($input: UploadImageInput!) { uploadImage(input: $input) {
+  image { id } errors { field message code } } }"""
+
+
+async def test_an_upload_run_again_stores_the_file_it_was_sent(client, db):
+    from api.models.content import Image
+    from tests.auth_support import upload
+    from tests.images_support import phone_photo
+
+    net = await build()
+    callers = await make_callers(net)
+    async with cycles_on(db, "image", nth=1):
+        response = await upload(client, callers.editor, UPLOAD_IMAGE, {}, {"file": phone_photo(orientation=1, shade=0)})
+    payload = response.json()["data"]["uploadImage"]
+    assert payload["errors"] == [] and await Image.all().count() == 1

@@ -318,13 +318,17 @@ class EventMutation:
 
     @strawberry.mutation(description="Edit an event: the whole series, one occurrence, or this and following")
     async def update_event(self, info: Info, input: UpdateEventInput) -> UpdateEventPayload:
-        dropped: list = []
-        row, errors = await perform(info, lambda w: _update(w, input, dropped))
+        async def work(write: Write) -> tuple[EventRow, list]:
+            dropped: list = []  # per run: a run again must not add to what an aborted run found
+            return await _update(write, input, dropped), dropped
+
+        done, errors = await perform(info, work)
+        row, dropped = done or (None, [])
         return UpdateEventPayload(
             event=Event.from_optional(row), errors=errors,
             dropped_exceptions=[
                 DroppedException(kind=SeriesExceptionKind(d.kind.value), original_start=d.original_start) for d in dropped
-            ] if row is not None else [],
+            ],
         )
 
     @strawberry.mutation(description="Publish a draft (or a cancelled event): it appears in lists, boards and feeds")

@@ -61,7 +61,9 @@ async def perform(
     """Run `work` for the caller as one transaction; announce occurrence changes after commit.
 
     ``anonymous=True`` lets callers without a token through (a resident placing an order);
-    `work` then decides what an anonymous caller may do."""
+    `work` then decides what an anonymous caller may do. `work` may run more than once
+    (api/domain/retry.py): it reads request bodies before, and returns whatever it found out
+    (never appends it to a list made outside it, which an aborted run would have filled too)."""
     actor = info.context.actor
     if not actor.authenticated and not anonymous:
         raise GraphQLError(

@@ -154,16 +154,15 @@ async def _load_order(gid: relay.GlobalID) -> OrderRow:
 
 
 async def _take(info: Info, action: str, find, given: rules.StepInput, *, owner: bool = False) -> OrderPayload:  # type: ignore[valid-type]
-    previous: list[OrderStatus] = []
-
-    async def work(write: Write) -> OrderRow:
+    async def work(write: Write) -> tuple[OrderRow, OrderStatus]:
         order = await find()
-        previous.append(order.status)
-        return await rules.step(write, order, action, given)
+        previous = order.status  # read in the run that commits (a run again may see another)
+        return await rules.step(write, order, action, given), previous
 
-    row, errors = await perform(info, work, anonymous=owner)
-    if row is not None:
-        await _publish(info, row, previous[0])
+    done, errors = await perform(info, work, anonymous=owner)
+    row = done[0] if done else None
+    if done is not None:
+        await _publish(info, *done)
     return OrderPayload(order=Order.of(row, owner=owner) if row else None, errors=errors)
 
 

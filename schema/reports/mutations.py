@@ -110,9 +110,10 @@ async def _create(write: Write, input: CreateReportInput) -> ReportRow:
     return report
 
 
-async def _update(write: Write, input: UpdateReportInput, was_public: list[bool]) -> ReportRow:
+async def _update(write: Write, input: UpdateReportInput) -> tuple[ReportRow, bool]:
+    """The report as edited, and whether it was public before (read in the run that commits)."""
     report = await load(ReportRow, input.id, "Report", "id")
-    was_public.append(report.status == ReportStatus.PUBLISHED)
+    was_public = report.status == ReportStatus.PUBLISHED
     before = audit.snapshot(report)
     changes = provided(input, exclude=LINKS | {"id", "version"})
     for name in ("title", "summary", "body"):
@@ -125,38 +126,34 @@ async def _update(write: Write, input: UpdateReportInput, was_public: list[bool]
         changes["site"] = await load(SiteRow, input.site_id, "Site", "siteId")
     report = await rules.update_report(write.actor, report, input.version, changes, teams=await _teams(input))
     await write.audit("UPDATE", report, site_path=report.site_path, before=before)
-    return report
+    return report, was_public
 
 
-def _step(action: str, was_public: list[bool]):
-    async def work(write: Write, input: ReportStepInput) -> ReportRow:
-        report = await load(ReportRow, input.id, "Report", "id")
-        was_public.append(report.status == ReportStatus.PUBLISHED)
-        before = audit.snapshot(report)
-        report = await rules.step(write.actor, report, input.version, action)
-        await write.audit(action.upper(), report, site_path=report.site_path, before=before)
-        return report
-
-    return work
+async def _step(write: Write, action: str, input: ReportStepInput) -> tuple[ReportRow, bool]:
+    """The report after the step, and whether it was public before (read in the run that commits)."""
+    report = await load(ReportRow, input.id, "Report", "id")
+    was_public = report.status == ReportStatus.PUBLISHED
+    before = audit.snapshot(report)
+    report = await rules.step(write.actor, report, input.version, action)
+    await write.audit(action.upper(), report, site_path=report.site_path, before=before)
+    return report, was_public
 
 
-async def _announce(info: Info, row: ReportRow | None, was_public: list[bool]) -> None:
+async def _announced(info: Info, done: tuple[ReportRow, bool] | None, errors: list) -> ReportPayload:  # type: ignore[valid-type]
     """After the commit, tell screens about a report that is or was public; a lost message must
     not fail the write. Drafts and reviews are nobody's news."""
+    row, was_public = done or (None, False)
     bus = info.context.bus
-    if bus is None or row is None or not (row.status == ReportStatus.PUBLISHED or any(was_public)):
-        return
-    try:
-        await bus.publish(live.CHANNEL, live.message(row))
-    except Exception:
-        log.exception("announcing report %s failed", row.id)
+    if bus is not None and row is not None and (row.status == ReportStatus.PUBLISHED or was_public):
+        try:
+            await bus.publish(live.CHANNEL, live.message(row))
+        except Exception:
+            log.exception("announcing report %s failed", row.id)
+    return ReportPayload(report=Report.from_optional(row), errors=errors)
 
 
 async def _run_step(info: Info, action: str, input: ReportStepInput) -> ReportPayload:  # type: ignore[valid-type]
-    was_public: list[bool] = []
-    row, errors = await perform(info, lambda w: _step(action, was_public)(w, input))
-    await _announce(info, row, was_public)
-    return ReportPayload(report=Report.from_optional(row), errors=errors)
+    return await _announced(info, *await perform(info, lambda w: _step(w, action, input)))
 
 
 @strawberry.input(description="A photo to upload (GraphQL multipart request: the file in a form part named in `map`).")
@@ -166,9 +163,8 @@ class UploadImageInput:
         default=None, description="The site it is for (EDITOR there); default: the first site where you are EDITOR")
 
 
-async def _upload(write: Write, input: UploadImageInput, info: Info) -> ImageRow:
+async def _upload(write: Write, input: UploadImageInput, data: bytes, info: Info) -> ImageRow:
     site = await load_optional(SiteRow, input.site_id, "Site", "siteId")
-    data = await input.file.read() if hasattr(input.file, "read") else b""
     try:
         return await uploads.accept(write.actor, data, info.context.settings, site=site)
     except DomainError as error:
@@ -182,7 +178,8 @@ class ReportMutation:
     @strawberry.mutation(description="Upload a photo (needs EDITOR on a site): EXIF and GPS are stripped, the orientation "
                          "applied, renditions made; the same photo uploaded twice is one Image")
     async def upload_image(self, info: Info, input: UploadImageInput) -> ImagePayload:  # type: ignore[valid-type]
-        row, errors = await perform(info, lambda w: _upload(w, input, info))
+        data = await input.file.read() if hasattr(input.file, "read") else b""  # once: the work may run again
+        row, errors = await perform(info, lambda w: _upload(w, input, data, info))
         return ImagePayload(image=Image.from_optional(row), errors=errors)
 
     @strawberry.mutation(description="Write a report at a site (needs EDITOR there); it starts as a DRAFT, seen only by editors")
@@ -192,10 +189,7 @@ class ReportMutation:
 
     @strawberry.mutation(description="Edit a report: EDITOR while DRAFT or UNPUBLISHED, ADMIN while IN_REVIEW or PUBLISHED")
     async def update_report(self, info: Info, input: UpdateReportInput) -> ReportPayload:  # type: ignore[valid-type]
-        was_public: list[bool] = []
-        row, errors = await perform(info, lambda w: _update(w, input, was_public))
-        await _announce(info, row, was_public)
-        return ReportPayload(report=Report.from_optional(row), errors=errors)
+        return await _announced(info, *await perform(info, lambda w: _update(w, input)))
 
     @strawberry.mutation(description="Submit a DRAFT or UNPUBLISHED report for review (提交审核; EDITOR): it becomes IN_REVIEW")
     async def submit_report(self, info: Info, input: ReportStepInput) -> ReportPayload:  # type: ignore[valid-type]
