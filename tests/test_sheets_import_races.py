@@ -3,18 +3,23 @@
 the 山腰街道 institute; import B edits 山腰街道, then moves a station under 河市镇. Written row
 by row, A held 河市镇 and wanted 山腰街道 while B held 山腰街道 and wanted 河市镇: PostgreSQL
 broke the circle by killing one ("deadlock detected") and that import failed as a fault of
-the server. A sites import now locks every existing site its file names before its first row,
-in one order (api/domain/sites.py, lock_sites); SQLite has one writer at a time, so there the
-two take turns. A write PostgreSQL still aborts for a lock cycle is run again (api/domain/retry.py)."""
+the server. Now the import PostgreSQL aborts runs again from its first row once the other has
+committed (api/domain/retry.py); SQLite has one writer at a time, so there the two take turns.
+An import takes no lock before its rows' own checks (the dry run test below)."""
 
 from __future__ import annotations
 
 import asyncio
 
+import asyncpg
+import pytest
+
 from api.domain import site_counts
+from api.domain.accounts import authenticate
 from api.domain.permissions import OPERATOR
 from api.models.sites import Site, SiteKind
 from api.sheets.imports import ImportReport, import_file
+from tests.auth_support import make_callers
 from tests.network import build
 from tests.sheets_support import sheet_rows, xlsx
 
@@ -114,3 +119,38 @@ async def test_a_graphql_move_racing_a_sites_import_waits_and_is_a_conflict(clie
     assert [e["code"] for e in answer["errors"]] == ["CONFLICT"]
     moved = await Site.get(id=station.id)
     assert moved.parent_id == second.id and moved.path == f"{second.path}{station.id}/"
+
+
+async def test_a_dry_run_by_a_small_editor_locks_no_site_outside_its_scope(db, backend):
+    """An EDITOR of one station dry-runs a sheet whose first row "moves" an institute of another
+    county (refused for their rights): while the import runs, nothing it may not write is locked,
+    so it holds up no edit or horizon job there (another connection's FOR SHARE NOWAIT)."""
+    if db.name != "postgres":
+        pytest.skip("row locks are PostgreSQL's (SQLite has one writer at a time)")
+    net = await build()
+    callers = await make_callers(net)
+    actor = await authenticate(f"Bearer {callers.sibling_editor}")  # EDITOR on station2 only
+    other_institute = await Site.get(id=net.other_station.parent_id)
+    rows = sheet_rows("sites",
+                      {"上级": net.other_centre.name, "名称": other_institute.name, "类型": "所", "星级": 1},
+                      {"上级": CENTRE, "名称": "河市镇新时代文明实践所", "类型": "所"})
+    seen: dict[str, str] = {}
+
+    async def look(report: ImportReport) -> None:
+        if report.checked != 1:
+            return
+        probe = await asyncpg.connect(backend.url.replace("postgres://", "postgresql://", 1))
+        try:
+            for label, site_id in (("the other institute", other_institute.id), ("its centre", net.other_centre.id),
+                                   ("the institute of row 2", net.institute.id)):
+                try:
+                    await probe.execute(f"SELECT 1 FROM site WHERE id = {site_id} FOR SHARE NOWAIT")
+                    seen[label] = "free"
+                except asyncpg.LockNotAvailableError:
+                    seen[label] = "locked"
+        finally:
+            await probe.close()
+
+    report = await import_file("sites", xlsx(rows), "s.xlsx", actor=actor, dry_run=True, progress=look)
+    assert seen == {"the other institute": "free", "its centre": "free", "the institute of row 2": "free"}
+    assert [e.code for e in report.errors][:1] in (["OUT_OF_SCOPE"], ["FORBIDDEN"])

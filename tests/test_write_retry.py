@@ -122,6 +122,14 @@ async def test_other_faults_are_not_run_again(db):
     assert runs == 1
 
 
+def assert_whole_request_try_again(response) -> None:
+    """Under an Idempotency-Key the request is one transaction: rolled back, it answers 409 with
+    one top-level TRY_AGAIN and no data (no payload claims a write that was rolled back)."""
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert "data" not in body and [e["extensions"]["code"] for e in body["errors"]] == ["TRY_AGAIN"]
+
+
 async def test_under_an_idempotency_key_a_lock_cycle_keeps_nothing_and_the_same_key_runs_again(client, db):
     """The request's transaction is the Idempotency-Key's: a lock cycle inside it is TRY_AGAIN at
     once, and nothing is kept under the key, so a retry with that key writes the site once."""
@@ -131,8 +139,8 @@ async def test_under_an_idempotency_key_a_lock_cycle_keeps_nothing_and_the_same_
     body = {"query": CREATE, "variables": {"input": {
         "kind": "STATION", "name": "幂等新站", "parentId": gid("Site", net.institute.id)}}}
     async with cycles_every_time(db):
-        first = (await client.post("/graphql", json=body, headers=headers)).json()
-    assert [e["code"] for e in first["data"]["createSite"]["errors"]] == ["TRY_AGAIN"]
+        first = await client.post("/graphql", json=body, headers=headers)
+    assert_whole_request_try_again(first)
     assert not await Site.filter(name="幂等新站").exists()
     again = await client.post("/graphql", json=body, headers=headers)
     assert "Idempotent-Replayed" not in again.headers and again.json()["data"]["createSite"]["errors"] == []
@@ -191,3 +199,40 @@ async def test_an_upload_run_again_stores_the_file_it_was_sent(client, db):
         response = await upload(client, callers.editor, UPLOAD_IMAGE, {}, {"file": phone_photo(orientation=1, shade=0)})
     payload = response.json()["data"]["uploadImage"]
     assert payload["errors"] == [] and await Image.all().count() == 1
+
+
+async def test_under_an_idempotency_key_a_cycle_at_commit_is_try_again_and_keeps_nothing(client, db):
+    """The site counts are written when the key's transaction commits (api/db/at_commit.py): a
+    cycle there is TRY_AGAIN like one inside the mutation, never a fault of the server."""
+    net = await build()
+    callers = await make_callers(net)
+    headers = {"Authorization": f"Bearer {callers.editor}", "Idempotency-Key": "0b7c6f1e-2d4a-4c1e-9d7e-2f4f0b8c1a34"}
+    body = {"query": CREATE, "variables": {"input": {
+        "kind": "STATION", "name": "幂等新站", "parentId": gid("Site", net.institute.id)}}}
+    async with cycles_on(db, "site_subtree_count"):
+        refused = await client.post("/graphql", json=body, headers=headers)
+    assert_whole_request_try_again(refused)
+    assert not await Site.filter(name="幂等新站").exists()
+    again = await client.post("/graphql", json=body, headers=headers)
+    assert "Idempotent-Replayed" not in again.headers and again.json()["data"]["createSite"]["errors"] == []
+    assert await Site.filter(name="幂等新站").count() == 1
+
+
+TWO = """mutation($a: CreateSiteInput!, $b: CreateSiteInput!) {
+  a: createSite(input: $a) { site { id } errors { code } }
+  b: createSite(input: $b) { site { id } errors { code } } }"""
+
+
+async def test_under_an_idempotency_key_one_try_again_is_the_whole_requests_answer(client, db):
+    """When one mutation of the request meets a cycle, the other's site is rolled back too: the
+    answer says so instead of naming a site that does not exist."""
+    net = await build()
+    callers = await make_callers(net)
+    parent = gid("Site", net.institute.id)
+    body = {"query": TWO, "variables": {"a": {"kind": "STATION", "name": "甲站", "parentId": parent},
+                                        "b": {"kind": "STATION", "name": "乙站", "parentId": parent}}}
+    async with cycles_on(db, "site", nth=2):  # the second site INSERT meets a "cycle"
+        response = await client.post("/graphql", json=body, headers={
+            "Authorization": f"Bearer {callers.editor}", "Idempotency-Key": "0b7c6f1e-2d4a-4c1e-9d7e-2f4f0b8c1a35"})
+    assert_whole_request_try_again(response)
+    assert not await Site.filter(name__in=["甲站", "乙站"]).exists()

@@ -2,12 +2,13 @@
 or for a serialization failure (40001) changed nothing, and may simply run again: this is
 the one place that runs it again, a bounded number of times, then refuses with TRY_AGAIN.
 
-Site writes take their row locks in one order (api/domain/sites.py, lock_sites), but a cycle
-can still form between writes of different kinds (an events import's site by site locks and a
-sites import's, say); the victim is run again here instead of failing as a fault of the
-server. Only the outermost transaction can run again: inside another one (a mutation under an
-Idempotency-Key) the write is TRY_AGAIN at once, and the owner of that transaction decides
-(schema/core/idempotency.py then keeps nothing under the key, so the same key may be retried).
+A move takes its row locks in one order (api/domain/sites.py, lock_sites), but imports lock
+row by row, so a cycle can form (two imports writing the same sites in opposite orders, an
+import and a move); PostgreSQL rolls one back after its deadlock_timeout, and that one runs
+again here instead of failing as a fault of the server. Only the outermost transaction can run
+again: inside another one (a mutation under an Idempotency-Key) the write is TRY_AGAIN at once,
+and the owner of that transaction decides (schema/core/idempotency.py answers the whole request
+409 TRY_AGAIN and keeps nothing under the key, so the same key may be retried).
 SQLite has one writer at a time and never aborts a transaction this way.
 """
 
@@ -42,6 +43,15 @@ def is_retryable(exc: BaseException | None) -> bool:
     return False
 
 
+def refusal(what: str, runs: int = 1) -> DomainError:
+    """TRY_AGAIN: ``what`` was rolled back ``runs`` times to break a lock cycle."""
+    return DomainError(
+        f"{what} met other writes to the same records and the database rolled it back to break a "
+        f"lock cycle{f', {runs} times' if runs > 1 else ''}; nothing was written: send it again",
+        code=CODE,
+    )
+
+
 def in_transaction_now() -> bool:
     return isinstance(connections.get("default"), TransactionalDBClient)
 
@@ -58,10 +68,6 @@ async def retrying(work: Callable[[], Awaitable[T]], what: str = "this write") -
             if not is_retryable(exc):
                 raise
             if attempt == attempts - 1:
-                raise DomainError(
-                    f"{what} met other writes to the same records and the database rolled it back to break a "
-                    f"lock cycle{f', {attempts} times' if attempts > 1 else ''}; nothing was written: send it again",
-                    code=CODE,
-                ) from exc
+                raise refusal(what, attempts) from exc
             await asyncio.sleep(PAUSE_SECONDS * 2**attempt * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover

@@ -102,9 +102,8 @@ async def lock_sites(site_ids: Iterable[int], *, moving: Iterable[int] = ()) -> 
     sites, each in id order. A move holds its subtree's events while their occurrences' paths
     change (api/domain/event_locks.py: the horizon job takes events, then their sites' paths),
     and the sites FOR NO KEY UPDATE: a write holding one of their paths (hold_paths) finishes
-    first, one that comes later waits for the new paths. A write that touches several sites one
-    after another (a sites import) takes them all here first; taken step by step in the order
-    of its rows, two such writes each held a site the other wanted next. A move committed
+    first, one that comes later waits for the new paths. (A sites import locks row by row: two
+    that cross are rolled back by PostgreSQL and run again, api/domain/retry.py.) A move committed
     between the reading of a subtree and its locks is seen by a second look, under the locks.
     SQLite has one writer at a time: nothing to do."""
     if not row_locks():

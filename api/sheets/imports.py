@@ -9,7 +9,7 @@ name what an earlier row created (a station under a new institute), every bad ro
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,19 +117,18 @@ async def import_file(
     table = open_table(data, filename, max_bytes)
     if errors := check_headers(sheet, table.headers):
         return ImportReport(kind, dry_run, errors=errors)
-    scope = await _within(actor, within)
     # A first pass counts the rows (the total for a progress bar, and the row limit before anything
     # is written); the second checks and writes them one at a time, keeping only what it reports.
     rows = table.count()
 
     async def attempt() -> ImportReport:  # all afresh when PostgreSQL aborted a run (api/domain/retry.py)
+        scope = await _within(actor, within)  # read again on each run: a move may have committed between
         report = ImportReport(kind, dry_run, rows=rows)
         write = Write(actor)
         writer = WRITERS[kind](write, scope)
         await writer.prepare()
         try:
             async with in_transaction():
-                await writer.lock_ahead(_good_rows(sheet, table))
                 for number, cells in table.rows():
                     values, errors = read_row(sheet, table.headers, number, cells)
                     if errors:
@@ -147,14 +146,6 @@ async def import_file(
         return report
 
     return await retrying(attempt, "the import")
-
-
-def _good_rows(sheet: Sheet, table) -> Iterator[dict]:
-    """The values of the rows that read without errors (a writer's lock_ahead looks at them)."""
-    for number, cells in table.rows():
-        values, errors = read_row(sheet, table.headers, number, cells)
-        if not errors:
-            yield values
 
 
 async def _write_row(writer, sheet: Sheet, number: int, values: dict, report: ImportReport) -> None:

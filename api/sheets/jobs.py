@@ -170,8 +170,8 @@ class ImportJobs:
             if job.status.phase is Phase.CHECKING:
                 step = max(1, report.rows // STEPS)
                 job.update(phase=Phase.WRITING, rows_total=report.rows, rows_done=report.checked)
-            elif report.checked % step == 0 or report.checked == report.rows:
-                job.update(rows_done=report.checked)
+            elif report.checked > job.status.rows_done and (report.checked % step == 0 or report.checked == report.rows):
+                job.update(rows_done=report.checked)  # never back: a run again (api/domain/retry.py) starts at row 1
 
         try:
             async with own_sqlite_connection():  # SQLite: the server reads on while the import writes

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.models import Model
 
 from api.domain import audit, events as event_rules, people as people_rules, series
@@ -57,10 +55,6 @@ class Writer:
 
     async def prepare(self) -> None:
         self.sites = SiteIndex()
-
-    async def lock_ahead(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Before the first row, inside the import's transaction: lock what the rows will write,
-        in the one order (a writer whose rows lock several records of one kind does it)."""
 
     def header_for(self, field: str | None) -> str | None:
         return self.headers.get((field or "").split(".")[0])
@@ -130,29 +124,6 @@ class SiteWriter(Writer):
                 "has_venue", "has_team", "has_activities", "has_projects", "has_mechanism", "star_rating",
                 "pilot_level", "pilot_date", "contact_name", "contact_phone")
 
-    async def lock_ahead(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Every existing site a row names (its own, its parent) and the subtrees of those it
-        moves, locked at once (sites.lock_sites): row by row, two imports moving each other's
-        sites deadlocked. Names that find nothing now are left to the row, which reports them."""
-        if not site_rules.row_locks():
-            return  # SQLite: the import's transaction already excludes every other writer
-        wanted: list[tuple[str | None, SiteRef | None, str, bool]] = []  # key, parent, name, parent given
-        for values in rows:
-            parent = await self.sites.get(tuple(values["parent"])) if values.get("parent") else None
-            if values.get("parent") and parent is None:
-                continue  # a site an earlier row creates, or a mistake the row reports
-            wanted.append((values.get("external_key"), parent, values["name"], "parent" in values))
-        found = await _rows_sites(wanted)
-        named = {parent.id for _, parent, _, _ in wanted if parent} | {site_id for site_id, _ in found.values()}
-        moving = {site_id for i, (site_id, parent_id) in found.items()
-                  if wanted[i][3] and (wanted[i][1].id if wanted[i][1] else None) != parent_id}
-        await site_rules.lock_sites(named, moving=moving)
-        # Read before the locks: a move or a rename of one of them (or of one above them) may
-        # have committed since; then the rows read the names afresh.
-        now = await Site.filter(id__in=named).values_list("id", "name", "path") if named else []
-        if any((ref := self.sites.known(i)) is not None and (ref.name, ref.path) != (name, path) for i, name, path in now):
-            self.sites.forget()
-
     async def apply(self, number: int, values: dict[str, Any]) -> Outcome:
         site = await self.keyed(values)
         parent_given = "parent" in values
@@ -191,40 +162,6 @@ class SiteWriter(Writer):
         if move or "name" in changes:
             self.sites.forget()  # paths of the whole subtree moved
         return Outcome(number, UPDATE, label, self.changed_headers(changes) + (["上级"] if move else []))
-
-
-IN_LIST = 1000  # values per IN (...) of the lookups below
-
-
-async def _rows_sites(wanted: list[tuple[str | None, SiteRef | None, str, bool]]) -> dict[int, tuple[int, int | None]]:
-    """Each row's existing site as SiteWriter.apply finds it (the oldest with its 外部编号, else the
-    newest of its name under its parent), by row index: (id, parent id), a few statements for
-    the whole file rather than one a row."""
-    by_key: dict[str, tuple[int, int | None]] = {}
-    keys = sorted({key for key, *_ in wanted if key})
-    for i in range(0, len(keys), IN_LIST):
-        rows = await Site.filter(external_key__in=keys[i:i + IN_LIST], deleted_at__isnull=True).order_by("-id")
-        for site in rows:  # newest first: the oldest is written last
-            by_key[site.external_key] = (site.id, site.parent_id)
-    pairs = {(parent.id if parent else None, name) for key, parent, name, _ in wanted if key not in by_key}
-    by_name: dict[tuple[int | None, str], tuple[int, int | None]] = {}
-    names = sorted({name for _, name in pairs})
-    parents = sorted({p for p, _ in pairs if p is not None})
-    under = Q(parent_id__in=parents) | Q(parent_id__isnull=True) if parents else Q(parent_id__isnull=True)
-    for i in range(0, len(names), IN_LIST):
-        rows = await Site.filter(under, name__in=names[i:i + IN_LIST], deleted_at__isnull=True).order_by("id").values_list(
-            "id", "parent_id", "name")
-        for site_id, parent_id, name in rows:  # oldest first: the newest is written last
-            if (parent_id, name) in pairs:
-                by_name[(parent_id, name)] = (site_id, parent_id)
-    found = {}
-    for i, (key, parent, name, _) in enumerate(wanted):
-        site = by_key.get(key) if key else None
-        if site is None:
-            site = by_name.get((parent.id if parent else None, name))
-        if site is not None:
-            found[i] = site
-    return found
 
 
 class VenueWriter(Writer):

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from api.domain import availability, idempotency
+from api.domain import availability, idempotency, retry
 from api.domain.errors import DomainError
 from schema.core.protection import MAX_TOKENS
 
@@ -71,6 +71,13 @@ class Idempotency:
         return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status_code=status,
                         media_type=self.media_type(request), headers={"Cache-Control": "no-store"})
 
+    def _try_again(self, request: Request) -> Response:
+        """The whole request was rolled back for a lock cycle, every mutation in it (the payloads
+        executed would name writes that no longer exist): one 409 TRY_AGAIN, nothing kept."""
+        error = retry.refusal("this request (every mutation in it)")
+        error.message += f" with the same {idempotency.HEADER}"
+        return self._refusal(request, 409, error)
+
     async def respond(self, request: Request, execute: Execute, announce: Announce) -> Response:
         try:
             key = idempotency.check_key(request.headers[idempotency.HEADER])
@@ -113,15 +120,19 @@ class Idempotency:
             async with in_transaction():
                 row = await idempotency.claim(caller, key, digest)
                 response = await execute(request)
-                # Nothing to keep: a fault, or a write rolled back for a lock cycle (schema/core/
-                # mutation.py, TRY_AGAIN): a retry with the same key should run again.
-                if response.status_code >= 500 or getattr(request.state, "try_again", False):
+                if response.status_code >= 500:  # a fault: nothing to keep, the same key runs again
                     raise _Undo(response)
+                if getattr(request.state, "try_again", False):  # a write met a lock cycle (schema/core/mutation.py)
+                    raise _Undo(self._try_again(request))
                 content_type = response.headers.get("content-type", self.media_type(request))
                 await idempotency.keep(row, idempotency.Answer(response.status_code, content_type,
                                                                bytes(response.body).decode()))
         except _Undo as undo:
             return undo.response
+        except Exception as exc:
+            if not retry.is_retryable(exc):
+                raise
+            return self._try_again(request)  # the cycle met at COMMIT (api/db/at_commit.py's work)
         finally:
             setattr(request.state, DEFERRED, None)
         await announce(deferred)
