@@ -46,6 +46,7 @@ async def build(url: str) -> dict:
     from api.demo import load_demo
     from api.domain import clock
     from api.domain.board import board_filter
+    from api.domain.sites import subtree
     from api.models.events import Occurrence
     from api.models.sites import Site, SiteKind
 
@@ -60,7 +61,7 @@ async def build(url: str) -> dict:
         station = await Site.filter(id__in=list(by_site), kind=SiteKind.STATION).order_by("id")
         station = max(station, key=lambda s: by_site[s.id])
         centres = await Site.filter(kind=SiteKind.CENTER).order_by("id")
-        per_centre = {c.id: await window.queryset().filter(site_path__startswith=c.path).count() for c in centres}
+        per_centre = {c.id: await window.queryset().filter(subtree(c.path, "site_path")).count() for c in centres}
         centre = max(centres, key=lambda c: per_centre[c.id])
         return {
             "counts": counts,

@@ -156,6 +156,61 @@ async def test_canonical_queries_read_an_index_over_the_window(db):
         assert "idx_site_path (path>? AND path<?)" in plan, plan
 
 
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def _generic_plan(sql: str, params: list) -> str:
+    """The plan PostgreSQL keeps for a prepared statement once it goes generic (asyncpg prepares
+    every statement; after five runs the planner may plan without the parameters' values):
+    forced here, then EXPLAIN of its EXECUTE. SQLite plans each statement with its values."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "postgres":
+        return await _plan(sql, params)
+    async with conn.acquire_connection() as raw:
+        await raw.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            await raw.execute(f"PREPARE generic_subtree AS {sql}")
+            args = f"({', '.join(_literal(p) for p in params)})" if params else ""
+            rows = await raw.fetch(f"EXPLAIN EXECUTE generic_subtree{args}")
+            await raw.execute("DEALLOCATE generic_subtree")
+        finally:
+            await raw.execute("RESET plan_cache_mode")
+    return "\n".join(r[0] for r in rows)
+
+
+async def test_subtree_filters_read_the_path_index_in_a_generic_plan(db):
+    """A subtree is a range of the path index whose bounds are parameters: a prepared statement
+    planned without their values still reads the index (``LIKE $1`` did not: the prefix is
+    unknown at plan time, and the read became a sequential scan of the table)."""
+    from api.domain import stats
+
+    net = await build()
+    await _province_like(net)
+    dialect = connections.get("default").capabilities.dialect
+    sites = Site.filter(subtree(net.centre.path))
+    sites._make_query()
+    county = OccurrenceFilter(within_path=net.centre.path, start=at(2026, 3, 1), end=at(2026, 3, 8)).queryset()
+    county._make_query()
+    scope = stats.Scope(within_path=net.centre.path, first_day=at(2026, 1, 1).date(), last_day=at(2026, 3, 1).date(),
+                        now=at(2026, 3, 1, 12))
+    queries = {"sites": sites.query.get_parameterized_sql(), "county": county.query.get_parameterized_sql(),
+               "kept": stats.kept_sql(dialect, scope, scope.last_day)}
+    for name, (sql, params) in queries.items():
+        plan = await _generic_plan(sql, params)
+        assert not re.search(r"(Seq Scan on|SCAN) site\b", plan), f"{name}:\n{plan}"
+        if dialect == "postgres":
+            assert "idx_site_path" in plan, f"{name}:\n{plan}"
+            assert re.search(r"Index Cond: .*path\S* >= \$\d+\) AND .*path\S* < \$\d+\)", plan), f"{name}:\n{plan}"
+        else:
+            assert re.search(r"idx_site_path \(path>\? AND path<\?\)", plan), f"{name}:\n{plan}"
+
+
 async def test_watermark_reads_each_updated_at_from_its_index(db):
     """Every feed and kiosk request reads the watermark: MAX(updated_at) must not scan."""
     for table, aggs in WATERMARK_TABLES.items():

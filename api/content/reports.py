@@ -14,6 +14,7 @@ from api.domain.clock import now
 from api.domain.errors import DomainError
 from api.domain.permissions import RANK, Actor
 from api.domain.scope import require_team_link
+from api.domain.sites import subtree
 from api.domain.writes import check_version, save_versioned
 from api.models.accounts import Role
 from api.models.content import Image, Report, ReportStatus
@@ -39,7 +40,7 @@ def visible(actor: Actor) -> Q:
     public = Q(status=S.PUBLISHED)
     for grant in actor.grants:
         if RANK[grant.role] >= RANK[Role.EDITOR]:
-            public |= Q(site_path__startswith=grant.site_path)
+            public |= subtree(grant.site_path, "site_path")
     return public & Q(deleted_at__isnull=True)
 
 

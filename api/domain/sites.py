@@ -33,34 +33,32 @@ ALLOWED_PARENTS: dict[SiteKind, frozenset[SiteKind | None]] = {
 
 
 def subtree(path: str, field: str = "path") -> Q:
-    """Filter for a site and everything below it, by materialised path prefix, spelled so the
-    path index serves it on each database. SQLite: a range in binary order (Tortoise's
-    ``startswith`` there is ``CAST(path AS VARCHAR) LIKE``, which no index serves). PostgreSQL:
-    ``LIKE 'prefix%'``, which its ``varchar_pattern_ops`` indexes (migration 0002) turn into a
-    byte range whatever the database's collation (a plain ``<`` would follow the collation)."""
+    """Filter for a site and everything below it: a range of the materialised path in byte
+    order, [path, path_upper_bound(path)), which the path's btree index serves on each database
+    with its bounds as parameters. SQLite compares in binary order; PostgreSQL's path columns are
+    COLLATE "C" (migration 0026). Tortoise's ``startswith`` (``LIKE $1``) is served by no index
+    on SQLite, and on PostgreSQL not in a generic plan, where the prefix is unknown."""
     if not path:
         return Q()
-    if connections.get("default").capabilities.dialect == "sqlite":
-        return Q(**{f"{field}__gte": path, f"{field}__lt": path_upper_bound(path)})
-    return Q(**{f"{field}__startswith": path})
+    low, high = subtree_bounds(path)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def subtree_bounds(path: str) -> tuple[str, str]:
+    """The range of paths in ``path``'s subtree: from itself (included) to the bound (excluded)."""
+    return path, path_upper_bound(path)
+
+
+def range_sql(column: str, low: str, high: str) -> str:
+    """SQL: ``column`` within [low, high), the subtree range of ``subtree_bounds``."""
+    return f"{column} >= {low} AND {column} < {high}"
 
 
 def subtree_sql(dialect: str, column: str, path: str, first_mark: int = 1) -> tuple[str, list[str]]:
     """``subtree`` for hand-written SQL: the condition and its parameters (PostgreSQL
     placeholders numbered from ``first_mark``)."""
-    if dialect == "postgres":
-        return f"{column} LIKE ${first_mark}", [path + "%"]  # paths hold digits and '/' only
-    return f"{column} >= ? AND {column} < ?", [path, path_upper_bound(path)]
-
-
-def below_sql(dialect: str, ancestor: str, descendant: str) -> str:
-    """SQL: the path column ``descendant`` is strictly below the path column ``ancestor`` (a
-    join of sites to their subtrees), as the same index-served range as ``subtree``: binary
-    ``>``/``<`` on SQLite, the pattern operators of ``varchar_pattern_ops`` on PostgreSQL."""
-    upper = f"substr({ancestor}, 1, length({ancestor}) - 1) || '0'"  # path_upper_bound: '/' + 1
-    if dialect == "postgres":
-        return f"{descendant} ~>~ {ancestor} AND {descendant} ~<~ ({upper})"
-    return f"{descendant} > {ancestor} AND {descendant} < {upper}"
+    marks = (f"${first_mark}", f"${first_mark + 1}") if dialect == "postgres" else ("?", "?")
+    return range_sql(column, *marks), list(subtree_bounds(path))
 
 
 def path_upper_bound(path: str) -> str:
@@ -233,12 +231,12 @@ async def update_site(site: Site, version: int, changes: dict, *, parent: Site |
 
 
 async def _rewrite_prefix(conn, table: str, column: str, old: str, new: str, depth_change: int | None) -> None:
-    ph = "$" if conn.capabilities.dialect == "postgres" else "?"
-    marks = [f"${i}" for i in range(1, 4)] if ph == "$" else ["?"] * 3
+    dialect = conn.capabilities.dialect
+    marks = ["$1", "$2"] if dialect == "postgres" else ["?", "?"]
+    in_subtree, params = subtree_sql(dialect, column, old, first_mark=3)
     depth_sql = f", depth = depth + {int(depth_change)}" if depth_change is not None else ""
     await conn.execute_query(
-        f"UPDATE {table} SET {column} = {marks[0]} || substr({column}, {marks[1]}){depth_sql} "
-        f"WHERE {column} LIKE {marks[2]}",
-        [new, len(old) + 1, old.replace("%", r"\%") + "%"],
+        f"UPDATE {table} SET {column} = {marks[0]} || substr({column}, {marks[1]}){depth_sql} WHERE {in_subtree}",
+        [new, len(old) + 1, *params],
     )
 

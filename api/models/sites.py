@@ -41,7 +41,8 @@ class Site(Record):
     parent = fields.ForeignKeyField(
         "wenming.Site", related_name="children", null=True, on_delete=fields.RESTRICT
     )
-    # Materialised path of ids, "/1/5/12/": a subtree is one prefix query on both backends.
+    # Materialised path of ids, "/1/5/12/": a subtree is one range of it in byte order on both
+    # backends (api.domain.sites.subtree; PostgreSQL: COLLATE "C", migration 0026, as every copy).
     path = fields.CharField(max_length=255, db_index=True)
     depth = fields.SmallIntField(default=0)
     region_code = fields.CharField(max_length=12, null=True, db_index=True)

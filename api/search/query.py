@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from api.db import replica
 from api.domain import clock
+from api.domain.sites import range_sql, subtree_bounds
 from api.models.events import Occurrence
 from api.models.search import SearchDoc, SearchKind
 from api.search.tokens import Query
@@ -172,8 +173,7 @@ def _parts(q: Query, scope: Scope, sql: _Sql, driver: str | None = None) -> _Par
     if scope.kinds:
         where.append(f"d.kind IN ({', '.join(sql(k.value) for k in scope.kinds)})")
     if scope.within_path:
-        escaped = scope.within_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(f"d.site_path LIKE {sql(escaped + '%')} ESCAPE '\\'")
+        where.append(range_sql("d.site_path", *(sql(bound) for bound in subtree_bounds(scope.within_path))))
     if scope.start is not None or scope.end is not None:
         window = ["o.event_id = d.object_id", "o.event_status <> 'DRAFT'"]
         if scope.end is not None:

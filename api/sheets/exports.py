@@ -15,6 +15,7 @@ from api.domain.clock import day_start, local
 from api.domain.errors import DomainError
 from api.domain.people import sees_private
 from api.domain.permissions import NETWORK, Actor
+from api.domain.sites import subtree
 from api.models.events import Event, EventLecturer, EventStatus
 from api.models.people import Person
 from api.models.platforms import Platform
@@ -96,7 +97,7 @@ class Export:
     async def _sites(self):
         # Parents before children (by depth), so the sheet imports in order.
         for depth in range(0, 8):
-            query = Site.filter(deleted_at__isnull=True, depth=depth, path__startswith=self.path)
+            query = Site.filter(subtree(self.path), deleted_at__isnull=True, depth=depth)
             async for batch in self._page(query, lambda s: [s.parent_id]):
                 for s in batch:
                     yield {
@@ -111,7 +112,7 @@ class Export:
                     }
 
     async def _venues(self):
-        query = Venue.filter(deleted_at__isnull=True, site__deleted_at__isnull=True, site__path__startswith=self.path)
+        query = Venue.filter(subtree(self.path, "site__path"), deleted_at__isnull=True, site__deleted_at__isnull=True)
         async for batch in self._page(query, lambda v: [v.site_id]):
             for v in batch:
                 yield {
@@ -121,7 +122,7 @@ class Export:
 
     async def _teams(self):
         names = dict(await Team.all().values_list("id", "name"))
-        query = Team.filter(deleted_at__isnull=True, home_site__path__startswith=self.path)
+        query = Team.filter(subtree(self.path, "home_site__path"), deleted_at__isnull=True)
         for kind in labels.TEAM_KIND.values():  # corps first: a parent before its children
             async for batch in self._page(query.filter(kind=kind), lambda t: [t.home_site_id]):
                 for t in batch:
@@ -135,7 +136,7 @@ class Export:
     async def _people(self):
         query = Person.filter(deleted_at__isnull=True)
         if self.within:
-            query = query.filter(home_site__path__startswith=self.path)
+            query = query.filter(subtree(self.path, "home_site__path"))
         async for batch in self._page(query, lambda p: [p.home_site_id]):
             for p in batch:
                 yield {
@@ -145,8 +146,8 @@ class Export:
                 }
 
     async def _memberships(self):
-        query = Membership.filter(deleted_at__isnull=True, team__deleted_at__isnull=True, person__deleted_at__isnull=True,
-                                  team__home_site__path__startswith=self.path)
+        query = Membership.filter(subtree(self.path, "team__home_site__path"), deleted_at__isnull=True,
+                                  team__deleted_at__isnull=True, person__deleted_at__isnull=True)
         async for batch in self._page(query.prefetch_related("team", "person"),
                                       lambda m: [m.team.home_site_id, m.person.home_site_id]):
             for m in batch:
@@ -159,7 +160,7 @@ class Export:
     async def _events(self):
         platforms = dict(await Platform.all().values_list("id", "name"))
         teams = dict(await Team.all().values_list("id", "name"))
-        query = Event.filter(deleted_at__isnull=True, site__path__startswith=self.path)
+        query = Event.filter(subtree(self.path, "site__path"), deleted_at__isnull=True)
         if not self.private:
             query = query.exclude(status=EventStatus.DRAFT)
         if self.start:

@@ -17,6 +17,7 @@ import xlsxwriter
 from api.domain.clock import day_start, local
 from api.domain.errors import DomainError
 from api.domain.occurrences import OccurrenceFilter
+from api.domain.sites import subtree
 from api.models.events import EventLecturer
 from api.models.platforms import Platform
 from api.models.sites import Site, SiteKind
@@ -93,7 +94,7 @@ async def build_plan(site: Site, month: date) -> Plan:
     window = OccurrenceFilter(start=day_start(month), end=day_start(_next_month(month)), within_path=site.path)
     rows = await window.queryset().filter(cancelled=False).exclude(event_status="CANCELLED").values_list(
         "event_id", "starts_at", "ends_at", "all_day", "title", "site_id", "platform_id", "team_id")
-    sites = {s.id: s for s in await Site.filter(path__startswith=site.path).only("id", "name", "kind", "path")}
+    sites = {s.id: s for s in await Site.filter(subtree(site.path)).only("id", "name", "kind", "path")}
     ancestors = {s.id: s for s in await Site.filter(id__in=[int(p) for p in site.path.strip("/").split("/")]).only("id", "name", "kind", "path")}
     known = sites | ancestors
     platforms = dict(await Platform.all().values_list("id", "name"))

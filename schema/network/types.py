@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.domain.people import sees_private
-from api.domain.sites import ancestor_ids
+from api.domain.sites import ancestor_ids, subtree
 from api.models import events as em
 from api.models import people as pm
 from api.models import platforms as plm
@@ -136,7 +136,7 @@ class Site(LoadedNode):
 
     @strawberry.field(description="The newest published reports (活动报道) of this site and its whole subtree")
     async def reports(self, info: Info, first: LatestReports = 5) -> list[ReportRef]:
-        return await lazy_class(ReportRef).latest(info, first, site_path__startswith=self._row.path)
+        return await lazy_class(ReportRef).latest(info, first, subtree(self._row.path, "site_path"))
 
     @strawberry.field(description=FEED.format(what="the lectures and activities at this site (or its whole subtree)"))
     async def feed(

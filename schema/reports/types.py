@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
+from tortoise.expressions import Q
 
 from api.content import uploads
 from api.content.html import excerpt
@@ -79,10 +80,10 @@ class Report(LoadedNode):
     _row: strawberry.Private[ReportRow]
 
     @classmethod
-    async def latest(cls, info: Info, first: int, **where: Any) -> list[Report]:
-        """The newest published reports matching `where` (a site's, an event's, a campaign's)."""
+    async def latest(cls, info: Info, first: int, *conditions: Q, **where: Any) -> list[Report]:
+        """The newest published reports matching `conditions` and `where` (a subtree's, an event's, a campaign's)."""
         first = max(1, min(first, 20))
-        rows = await ReportRow.filter(visible(info.context.actor), status=ReportStatus.PUBLISHED, **where) \
+        rows = await ReportRow.filter(visible(info.context.actor), *conditions, status=ReportStatus.PUBLISHED, **where) \
             .order_by("-listed_at", "-id").limit(first)
         return [cls.from_row(r) for r in rows]
 
