@@ -144,16 +144,17 @@ def reindex() -> None:
 
 
 def _rebuild_kept_figures(url: str) -> None:
-    from api.domain import kept_figures
+    from api.domain import kept_figures, occurrences
 
-    async def run() -> dict[str, int]:
+    async def run() -> tuple[dict[str, int], int]:
         async with db.connected(url, timeouts=db.Timeouts(statement=None)):
-            return await kept_figures.rebuild()
+            return await kept_figures.rebuild(), await occurrences.reopen_series()
 
     started = time.perf_counter()
-    rows = asyncio.run(run())
+    rows, reopened = asyncio.run(run())
     summary = ", ".join(f"{n} {table} rows" for table, n in rows.items())
     console.print(f"Figures kept on write rebuilt in {time.perf_counter() - started:.1f} s: {summary}")
+    console.print(f"Finished marks cleared on {reopened} events: the next daily horizon run reads each once more")
 
 
 @app.command(epilog=reads("database_url", "occurrence_horizon_days"))

@@ -173,3 +173,40 @@ async def test_an_edit_that_removes_until_opens_the_series_again(db, monkeypatch
     await update_series(edited, edited.version, {"rrule": "FREQ=WEEKLY;COUNT=10"}, None, [])
     assert (await Event.get(id=series.id)).materialised_complete
     assert await Occurrence.filter(event_id=series.id).count() == 10
+
+
+async def test_a_rule_changed_around_the_rewrite_is_extended_again_after_a_reindex(db, monkeypatch):
+    """A series marked finished whose rule changes without a rewrite (an older worker during a
+    rolling upgrade, a hand edit in SQL, a restored event table) keeps its mark until
+    ``wenming reindex`` clears every mark; the next daily run then extends it again."""
+    net = await build()
+    series = await _series(net, "每周六读书会", -30, "FREQ=WEEKLY;COUNT=3")
+    assert (await Event.get(id=series.id)).materialised_complete
+    await Event.filter(id=series.id).update(rrule="FREQ=WEEKLY")  # around the domain
+
+    await occurrences.reopen_series()  # what wenming reindex runs
+    _days_later(monkeypatch)
+    await occurrences.extend_horizon()
+    assert await Occurrence.filter(event_id=series.id).count() > 50
+    assert not (await Event.get(id=series.id)).materialised_complete
+    await _as_a_full_rewrite_leaves()
+
+
+async def test_the_audit_records_no_materialising_bookkeeping(client):
+    """The CREATE entry shows what the editor wrote, not what the rewrite marked after it."""
+    from api.models.audit import AuditEntry
+    from tests.auth_support import make_callers, mutate
+    from tests.network import gid
+
+    net = await build()
+    callers = await make_callers(net)
+    created = await mutate(client, callers.editor, """mutation($input: CreateEventInput!) { createEvent(input: $input) {
+      event { id } errors { code } } }""", input={
+        "kind": "ACTIVITY", "title": "周四健身操", "platformId": gid("Platform", net.culture.id),
+        "siteId": gid("Site", net.station2.id), "startsAt": "2026-04-02T19:00:00+08:00",
+        "endsAt": "2026-04-02T20:00:00+08:00", "rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=3", "publish": True})
+    assert created["errors"] == []
+    entry = await AuditEntry.get(object_type="Event", action="CREATE")
+    assert "materialised_complete" not in entry.after and "materialised_until" not in entry.after
+    assert entry.after["rrule"] == "FREQ=WEEKLY;BYDAY=TH;COUNT=3"
+

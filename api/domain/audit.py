@@ -14,7 +14,7 @@ from api.models.audit import AuditEntry
 
 # Bookkeeping columns that every change moves (the audit shows what the editor changed),
 # and secrets' hashes.
-NOT_AUDITED = {"created_at", "updated_at", "token_hash", "materialised_until"}
+NOT_AUDITED = {"created_at", "updated_at", "token_hash", "materialised_until", "materialised_complete"}
 
 
 def _json(value: Any) -> Any:

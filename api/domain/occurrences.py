@@ -451,6 +451,14 @@ def _behind(event: Event, until: datetime) -> bool:
     return _recurs(event) and not event.materialised_complete and (done is None or done < until)
 
 
+async def reopen_series() -> int:
+    """Clear every event's ``materialised_complete`` (``wenming reindex``): a mark set before
+    the rule was changed around the domain (an older release's worker, a hand edit, a
+    restored event table) would keep the series out of the horizon job for good. The next
+    daily run rewrites each series behind the horizon once and marks the finished again."""
+    return await Event.filter(materialised_complete=True).update(materialised_complete=False)
+
+
 # The series the horizon job may have to extend, spelled as migration 0025's partial index
 # idx_event_open_series is (SQLite uses a partial index only for a query that repeats its
 # terms): finished series, single events and deleted ones are not in it, so the daily scan
